@@ -1,0 +1,485 @@
+"""The canonical event log: validated, mapped, lifecycle-paired, backed by DuckDB and Ibis.
+
+:func:`read_event_log` reads a file; :func:`event_log_from_arrow` takes an in-memory table. Both
+return an :class:`EventLog` whose ``events`` relation (and Ibis :attr:`EventLog.table`) has the
+canonical columns of DESIGN.md — ``case_id``, ``activity``, ``start``, ``end`` (UTC instants),
+``resource``, ``row`` — plus every other source column as an attribute. Rows without a case id,
+an activity or a readable time are rejected, counted and listed, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import duckdb
+import pyarrow as pa
+
+from opslens.core.errors import ConfigError, InsufficientDataError
+from opslens.core.eventlog.mapping import ColumnMapping, suggest_mapping
+from opslens.core.eventlog.readers import Format, RawSource, load_raw
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+__all__ = [
+    "MAX_LISTED_REJECTIONS",
+    "EventLog",
+    "RejectedRow",
+    "default_timezone",
+    "event_log_from_arrow",
+    "read_event_log",
+]
+
+#: How many rejected rows are listed one by one; all of them are counted.
+MAX_LISTED_REJECTIONS = 1000
+
+# Text formats tried after DuckDB's own ISO 8601 cast (which handles offsets and `Z`).
+_TEXT_FORMATS = (
+    "%Y/%m/%d %H:%M:%S.%f",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y年%m月%d日 %H:%M:%S",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日%H:%M:%S",
+    "%Y年%m月%d日%H:%M",
+    "%Y年%m月%d日 %H时%M分%S秒",
+    "%Y年%m月%d日 %H时%M分",
+    "%Y年%m月%d日",
+    "%Y.%m.%d %H:%M:%S",
+    "%Y.%m.%d %H:%M",
+    "%Y.%m.%d",
+    "%Y%m%d %H:%M:%S",
+    "%Y%m%d%H%M%S",
+)
+
+
+def default_timezone() -> str:
+    """The machine's IANA time zone name (``UTC`` when it cannot be told)."""
+    try:
+        from tzlocal import get_localzone_name
+
+        name = get_localzone_name()
+    except Exception:  # tzlocal raises several types on odd systems; UTC is the safe answer
+        return "UTC"
+    return name or "UTC"
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRow:
+    """One source row left out of the analysis, and why."""
+
+    file: str
+    row: int
+    column: str
+    value: str | None
+    reason: str
+
+    def describe(self) -> str:
+        shown = "(empty)" if self.value is None or self.value == "" else repr(self.value)
+        return f"{self.file}, row {self.row}, column {self.column!r}, value {shown}: {self.reason}"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _s(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _timestamp_sql(column: str, dtype: str) -> str:
+    """SQL turning a source column of ``dtype`` into TIMESTAMPTZ (NULL where unreadable).
+
+    Naive values are read in the connection's time zone (set to the configured zone).
+    """
+    c = _q(column)
+    dt = dtype.upper()
+    if dt.startswith("TIMESTAMP WITH TIME ZONE") or dt == "TIMESTAMPTZ":
+        return c
+    if dt.startswith("TIMESTAMP") or dt == "DATE":
+        return f"CAST(CAST({c} AS TIMESTAMP) AS TIMESTAMPTZ)"
+    excel = (
+        "CAST(TIMESTAMP '1899-12-30' + to_microseconds(CAST(round({v} * 86400000000) AS BIGINT)) "
+        "AS TIMESTAMPTZ)"
+    )
+    if any(dt.startswith(t) for t in ("DOUBLE", "FLOAT", "DECIMAL", "INTEGER", "BIGINT", "HUGEINT",
+                                      "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "REAL")):
+        v = f"CAST({c} AS DOUBLE)"
+        return f"CASE WHEN {v} BETWEEN 1 AND 2958465 THEN {excel.format(v=v)} END"
+    t = f"trim(CAST({c} AS VARCHAR))"
+    fmts = "[" + ", ".join(_s(f) for f in _TEXT_FORMATS) + "]"
+    num = f"TRY_CAST({t} AS DOUBLE)"
+    return (
+        f"CASE WHEN {c} IS NULL OR {t} = '' THEN NULL ELSE coalesce("
+        f"TRY_CAST({t} AS TIMESTAMPTZ), "
+        f"CAST(try_strptime({t}, {fmts}) AS TIMESTAMPTZ), "
+        f"CASE WHEN regexp_full_match({t}, '[0-9]+(\\.[0-9]+)?') AND {num} BETWEEN 1 AND 2958465 "
+        f"THEN {excel.format(v=num)} END) END"
+    )
+
+
+def _text_sql(column: str) -> str:
+    t = f"trim(CAST({_q(column)} AS VARCHAR))"
+    return f"CASE WHEN {t} = '' THEN NULL ELSE CAST({_q(column)} AS VARCHAR) END"
+
+
+class EventLog:
+    """A validated event log in canonical form.
+
+    The ``events`` view on :attr:`con` holds one row per activity instance with the canonical
+    columns; :attr:`table` is the same as an Ibis table. Call :meth:`close` (or use ``with``) to
+    free the connection and the work directory early; otherwise that happens on collection.
+    """
+
+    def __init__(
+        self,
+        *,
+        con: duckdb.DuckDBPyConnection,
+        source: str,
+        raw: RawSource,
+        mapping: ColumnMapping,
+        timezone: str,
+        lifecycle: Literal["atomic", "interval"],
+        events: int,
+        activity_instances: int,
+        rejected_rows: int,
+        rejections: tuple[RejectedRow, ...],
+        open_instances: int,
+        attributes: tuple[str, ...],
+        work_dir: Path | None,
+    ) -> None:
+        self.con = con
+        self.source = source
+        self.raw = raw
+        self.mapping = mapping
+        self.timezone = timezone
+        self.lifecycle = lifecycle
+        self.events = events
+        self.activity_instances = activity_instances
+        self.rejected_rows = rejected_rows
+        self.rejections = rejections
+        self.open_instances = open_instances
+        self.attributes = attributes
+        self._work_dir = work_dir
+        self._ibis: object | None = None
+        if work_dir is not None:
+            self._finalizer = weakref.finalize(self, shutil.rmtree, work_dir, True)
+
+    @property
+    def table(self) -> ir.Table:
+        """The canonical events as an Ibis table on this log's DuckDB connection."""
+        import ibis
+
+        if self._ibis is None:
+            self._ibis = ibis.duckdb.from_connection(self.con)
+        return self._ibis.table("events")  # type: ignore[attr-defined, no-any-return]
+
+    def to_arrow(self) -> pa.Table:
+        """The canonical events, in (case, start, end, row) order."""
+        return self.con.sql(
+            'SELECT * FROM events ORDER BY case_id, start, "end", row'
+        ).to_arrow_table()
+
+    def close(self) -> None:
+        self.con.close()
+        if self._work_dir is not None:
+            self._finalizer()
+
+    def __enter__(self) -> EventLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"EventLog({self.source!r}, events={self.events}, instances={self.activity_instances},"
+            f" lifecycle={self.lifecycle!r}, rejected_rows={self.rejected_rows})"
+        )
+
+
+def _connect(timezone: str, work_dir: Path | None) -> duckdb.DuckDBPyConnection:
+    config = {
+        "autoinstall_known_extensions": "false",
+        "autoload_known_extensions": "true",
+    }
+    con = duckdb.connect(":memory:", config=config)
+    try:
+        con.execute(f"SET TimeZone = {_s(timezone)}")
+    except duckdb.Error:
+        con.close()
+        raise ConfigError(f"unknown time zone {timezone!r} (use an IANA name like Asia/Shanghai)") from None
+    if work_dir is not None:
+        con.execute(f"SET temp_directory = {_s(str(work_dir / 'spill'))}")
+    return con
+
+
+def read_event_log(
+    path: str | Path,
+    mapping: ColumnMapping | None = None,
+    *,
+    timezone: str | None = None,
+    format: Format | None = None,
+) -> EventLog:
+    """Read an event log from CSV, XLSX, Parquet or XES(.gz) into canonical form.
+
+    ``mapping`` overrides the automatic suggestion role by role. Naive timestamps are read in
+    ``timezone`` (default: the machine's). Raises :class:`~opslens.core.errors.InputError`
+    subclasses for unusable input and :class:`~opslens.core.errors.InsufficientDataError` when no
+    valid event is left.
+    """
+    path = Path(path)
+    tz = timezone or default_timezone()
+    work_dir = Path(tempfile.mkdtemp(prefix="opslens-"))
+    con: duckdb.DuckDBPyConnection | None = None
+    try:
+        con = _connect(tz, work_dir)
+        raw = load_raw(con, path, work_dir, format)
+        log = _canonicalise(con, raw, str(path), mapping, tz, work_dir)
+    except BaseException:
+        if con is not None:
+            con.close()
+        shutil.rmtree(work_dir, ignore_errors=True)
+        raise
+    return log
+
+
+def event_log_from_arrow(
+    table: pa.Table,
+    mapping: ColumnMapping | None = None,
+    *,
+    timezone: str = "UTC",
+    source: str = "<memory>",
+) -> EventLog:
+    """Build an :class:`EventLog` from an in-memory Arrow table (the file readers' twin)."""
+    con = _connect(timezone, None)
+    try:
+        if "__row" not in table.column_names:
+            table = table.append_column("__row", pa.array(range(1, table.num_rows + 1), pa.int64()))
+        con.register("raw_arrow", table)
+        con.execute("CREATE OR REPLACE VIEW raw AS SELECT * FROM raw_arrow")
+        cols = tuple(c for c in table.column_names if c != "__row")
+        if table.num_rows == 0:
+            raise InsufficientDataError(f"{source}: the table holds no events")
+        return _canonicalise(con, RawSource("parquet", cols), source, mapping, timezone, None)
+    except BaseException:
+        con.close()
+        raise
+
+
+def _canonicalise(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawSource,
+    source: str,
+    mapping: ColumnMapping | None,
+    timezone: str,
+    work_dir: Path | None,
+) -> EventLog:
+    suggested = suggest_mapping(raw.columns)
+    chosen = suggested.merged(mapping) if mapping is not None else suggested
+    chosen.validate(list(raw.columns), file=source)
+    assert chosen.case and chosen.activity and chosen.end  # validate() guarantees these
+    types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE raw)").fetchall())
+
+    end_sql = _timestamp_sql(chosen.end, types[chosen.end])
+    start_sql = _timestamp_sql(chosen.start, types[chosen.start]) if chosen.start else "NULL"
+    resource_sql = _text_sql(chosen.resource) if chosen.resource else "CAST(NULL AS VARCHAR)"
+    lifecycle_sql = (
+        f"lower(trim(CAST({_q(chosen.lifecycle)} AS VARCHAR)))" if chosen.lifecycle else "NULL"
+    )
+    instance_sql = _text_sql(chosen.instance) if chosen.instance else "CAST(NULL AS VARCHAR)"
+    attributes = tuple(c for c in raw.columns if c not in set(chosen.used_columns()))
+    attr_sql = "".join(f", {_q(a)}" for a in attributes)
+    start_given = f"{_q(chosen.start)} IS NOT NULL AND trim(CAST({_q(chosen.start)} AS VARCHAR)) <> ''" if chosen.start else "false"
+
+    # One row per source row, with parsed values and the first reason to reject it (if any).
+    con.execute(
+        f"""
+        CREATE OR REPLACE VIEW parsed AS
+        SELECT *,
+          CASE
+            WHEN case_id IS NULL THEN 'case'
+            WHEN activity IS NULL THEN 'activity'
+            WHEN "end" IS NULL THEN 'end'
+            WHEN start IS NULL AND start_given THEN 'start'
+            WHEN start IS NOT NULL AND start > "end" THEN 'start_after_end'
+          END AS __problem
+        FROM (
+          SELECT __row AS row,
+                 {_text_sql(chosen.case)} AS case_id,
+                 {_text_sql(chosen.activity)} AS activity,
+                 {start_sql} AS start,
+                 {end_sql} AS "end",
+                 {resource_sql} AS resource,
+                 {lifecycle_sql} AS __lifecycle,
+                 {instance_sql} AS __instance,
+                 {start_given} AS start_given
+                 {attr_sql}
+          FROM raw
+        )
+        """
+    )
+    stats = con.execute(
+        """
+        SELECT count(*) FILTER (WHERE __problem IS NULL),
+               count(*) FILTER (WHERE __problem IS NOT NULL),
+               count(*) FILTER (WHERE __problem IS NULL AND __lifecycle = 'start'),
+               count(*) FILTER (WHERE __problem IS NULL AND __lifecycle = 'complete')
+        FROM parsed
+        """
+    ).fetchone()
+    assert stats is not None
+    valid, rejected, n_start, n_complete = (int(x) for x in stats)
+    rejections = _list_rejections(con, chosen, source) if rejected else ()
+    if valid == 0:
+        first = rejections[0].describe() if rejections else ""
+        raise InsufficientDataError(
+            f"{source}: none of the {rejected} rows is a valid event (case id, activity and a "
+            f"readable time are needed); first problem: {first}"
+        )
+
+    open_instances = 0
+    if chosen.lifecycle and n_start and n_complete:
+        lifecycle: Literal["atomic", "interval"] = "interval"
+        open_instances = _pair_lifecycle(con)
+    else:
+        has_start = chosen.start is not None and con.execute(
+            'SELECT count(*) FROM parsed WHERE __problem IS NULL AND start IS NOT NULL '
+            'AND start <> "end"'
+        ).fetchone() != (0,)
+        lifecycle = "interval" if has_start else "atomic"
+        con.execute(
+            f"""
+            CREATE OR REPLACE VIEW events AS
+            SELECT case_id, activity, coalesce(start, "end") AS start, "end", resource, row{attr_sql}
+            FROM parsed WHERE __problem IS NULL
+            """
+        )
+    instances_row = con.execute("SELECT count(*) FROM events").fetchone()
+    instances = int(instances_row[0]) if instances_row else 0
+    if instances == 0:
+        raise InsufficientDataError(
+            f"{source}: no activity instance is complete (every start lacks its complete)"
+        )
+    return EventLog(
+        con=con,
+        source=source,
+        raw=raw,
+        mapping=chosen,
+        timezone=timezone,
+        lifecycle=lifecycle,
+        events=valid,
+        activity_instances=instances,
+        rejected_rows=rejected,
+        rejections=rejections,
+        open_instances=open_instances,
+        attributes=attributes,
+        work_dir=work_dir,
+    )
+
+
+_REASONS = {
+    "case": ("case", "no case id"),
+    "activity": ("activity", "no activity"),
+    "end": ("end", "no readable time"),
+    "start": ("start", "the start time is not readable"),
+    "start_after_end": ("start", "the start time is after the end time"),
+}
+
+
+def _list_rejections(
+    con: duckdb.DuckDBPyConnection, mapping: ColumnMapping, source: str
+) -> tuple[RejectedRow, ...]:
+    columns = {"case": mapping.case, "activity": mapping.activity, "end": mapping.end,
+               "start": mapping.start}
+    value_sql = ", ".join(
+        f"CAST(r.{_q(c)} AS VARCHAR) AS {_q('v_' + role)}" for role, c in columns.items() if c
+    )
+    rows = con.execute(
+        f"""
+        SELECT p.__problem, p.row, {value_sql}
+        FROM parsed p JOIN raw r ON r.__row = p.row
+        WHERE p.__problem IS NOT NULL ORDER BY p.row LIMIT {MAX_LISTED_REJECTIONS}
+        """
+    ).fetchall()
+    names = ["v_" + role for role, c in columns.items() if c]
+    out = []
+    for problem, row, *values in rows:
+        role, reason = _REASONS[problem]
+        by_role = dict(zip(names, values, strict=True))
+        column = columns[role] or role
+        out.append(RejectedRow(source, int(row), column, by_role.get("v_" + role), reason))
+    return tuple(out)
+
+
+def _pair_lifecycle(con: duckdb.DuckDBPyConnection) -> int:
+    """Pair start and complete events into activity instances (DESIGN.md, "Lifecycle").
+
+    Per case, activity and instance id, in (time, row) order, a ``complete`` closes the oldest
+    open ``start``; a ``complete`` with none open starts at its own time; other transitions are
+    dropped. With ``bal`` the running (starts − completes), the completes that found nothing open
+    so far number ``-min(0, min(bal))``, so a complete is matched exactly when that count does
+    not grow at it, and the k-th matched complete takes the k-th start. Returns the number of
+    starts that never complete (open instances).
+    """
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE __lc AS
+        WITH ev AS (
+          SELECT row, case_id, activity, coalesce(__instance, '') AS inst, "end" AS t,
+                 __lifecycle = 'start' AS is_start
+          FROM parsed WHERE __problem IS NULL AND __lifecycle IN ('start', 'complete')
+        ), b AS (
+          SELECT *,
+            sum(CASE WHEN is_start THEN 1 ELSE -1 END) OVER w AS bal,
+            sum(CASE WHEN is_start THEN 1 ELSE 0 END) OVER w AS n_start,
+            sum(CASE WHEN is_start THEN 0 ELSE 1 END) OVER w AS n_complete
+          FROM ev
+          WINDOW w AS (PARTITION BY case_id, activity, inst ORDER BY t, row
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        )
+        SELECT *, -least(0, min(bal) OVER w) AS unmatched
+        FROM b
+        WINDOW w AS (PARTITION BY case_id, activity, inst ORDER BY t, row
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE __pairs AS
+        WITH c AS (
+          SELECT row, case_id, activity, inst, t, n_complete - unmatched AS k,
+                 unmatched > coalesce(lag(unmatched) OVER w, 0) AS alone
+          FROM __lc
+          WINDOW w AS (PARTITION BY case_id, activity, inst ORDER BY t, row)
+          QUALIFY NOT is_start
+        ), s AS (
+          SELECT case_id, activity, inst, n_start AS k, t FROM __lc WHERE is_start
+        )
+        SELECT c.row, CASE WHEN c.alone THEN c.t ELSE s.t END AS start, NOT c.alone AS matched
+        FROM c LEFT JOIN s
+          ON NOT c.alone AND s.case_id = c.case_id AND s.activity = c.activity
+             AND s.inst = c.inst AND s.k = c.k
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE VIEW events AS
+        SELECT p.case_id, p.activity, q.start, p."end", p.resource, p.row,
+               p.* EXCLUDE (case_id, activity, start, "end", resource, row, __lifecycle,
+                            __instance, start_given, __problem)
+        FROM parsed p JOIN __pairs q ON q.row = p.row
+        WHERE p.__problem IS NULL
+        """
+    )
+    opened = con.execute(
+        "SELECT (SELECT count(*) FROM __lc WHERE is_start)"
+        " - (SELECT count(*) FROM __pairs WHERE matched)"
+    ).fetchone()
+    return max(0, int(opened[0])) if opened else 0

@@ -1,0 +1,101 @@
+"""Process mining over the canonical event table: DFG, activities, cases, variants, bottlenecks.
+
+:func:`analyze` is the entry point. Two engines compute the same figures: ``"fast"`` (DuckDB
+sort + NumPy passes, the default) and ``"portable"`` (pure Ibis expressions, which run on any
+Ibis backend). Filters are Ibis expressions shared by both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+import ibis
+
+from opslens.core.eventlog import EventLog
+from opslens.core.mining._assemble import assemble
+from opslens.core.mining.filters import (
+    ActivityFilter,
+    AttributeFilter,
+    CaseDurationFilter,
+    Filter,
+    TimeRangeFilter,
+    VariantFilter,
+    apply_filters,
+)
+from opslens.core.mining.results import (
+    SCHEMA,
+    ActivityStats,
+    AnalysisResult,
+    Bottleneck,
+    CaseDurationStats,
+    DfgEdge,
+    DurationStats,
+    Histogram,
+    LogSummary,
+    Variant,
+    VariantSummary,
+)
+
+__all__ = [
+    "SCHEMA",
+    "ActivityFilter",
+    "ActivityStats",
+    "AnalysisResult",
+    "AttributeFilter",
+    "Bottleneck",
+    "CaseDurationFilter",
+    "CaseDurationStats",
+    "DfgEdge",
+    "DurationStats",
+    "Filter",
+    "Histogram",
+    "LogSummary",
+    "TimeRangeFilter",
+    "Variant",
+    "VariantFilter",
+    "VariantSummary",
+    "analyze",
+    "apply_filters",
+]
+
+Engine = Literal["fast", "portable"]
+
+
+def analyze(
+    log: EventLog,
+    *,
+    filters: Iterable[Filter] = (),
+    top_variants: int = 10,
+    engine: Engine = "fast",
+) -> AnalysisResult:
+    """Compute every figure of the ``opslens.analysis/1`` contract for ``log``.
+
+    ``filters`` are applied first (in order); ``top_variants`` bounds ``variants.top``.
+    """
+    filters = list(filters)
+    if engine == "fast":
+        from opslens.core.mining.fast import aggregate_fast
+
+        relation = "events"
+        if filters:
+            expr = apply_filters(log.table, filters)
+            relation = f"({ibis.to_sql(expr, dialect='duckdb')}) AS __filtered"
+        agg = aggregate_fast(log.con, relation)
+    elif engine == "portable":
+        from opslens.core.mining.portable import aggregate_portable
+
+        agg = aggregate_portable(apply_filters(log.table, filters))
+    else:
+        from opslens.core.errors import ConfigError
+
+        raise ConfigError(f"unknown engine {engine!r} (fast or portable)")
+    return assemble(
+        agg,
+        lifecycle=log.lifecycle,
+        events=log.events,
+        rejected_rows=log.rejected_rows,
+        open_instances=log.open_instances,
+        top_variants=top_variants,
+        source=log.source,
+    )
