@@ -1,0 +1,746 @@
+/* opslens HTML report: the interactive process map (layout by the vendored dagre, drawn here as
+ * SVG) and sortable tables. Reads its data from <script type="application/json" id="opslens-data">
+ * and builds every element with createElement / textContent: data never goes through innerHTML. */
+(function () {
+  "use strict";
+
+  var SVGNS = "http://www.w3.org/2000/svg"; // the SVG namespace name, not a resource
+  var dataEl = document.getElementById("opslens-data");
+  if (!dataEl) return;
+  var D = JSON.parse(dataEl.textContent);
+  var L = D.labels;
+
+  /* ---------- formatting (mirrors the Python side) ---------- */
+
+  function fmtInt(n) {
+    if (n === null || n === undefined) return "\u2013";
+    var s = String(Math.round(Math.abs(n)));
+    var out = s.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    return n < 0 ? "-" + out : out;
+  }
+
+  function fmtPct(x) {
+    if (x === null || x === undefined || !isFinite(x)) return "\u2013";
+    var v = x * 100;
+    if (v > 0 && v < 0.05) return "<0.1%";
+    return v.toFixed(1) + "%";
+  }
+
+  var STEPS = [60, 60, 24]; // s -> min -> h -> d
+  function fmtDur(seconds) {
+    if (seconds === null || seconds === undefined || !isFinite(seconds)) return "\u2013";
+    var sign = seconds < 0 ? "-" : "";
+    var v = Math.abs(seconds);
+    var unit = 0;
+    while (unit < STEPS.length && v >= STEPS[unit]) {
+      v /= STEPS[unit];
+      unit += 1;
+    }
+    var text = roundText(v);
+    if (unit < STEPS.length && parseFloat(text.replace(/,/g, "")) >= STEPS[unit]) {
+      v /= STEPS[unit];
+      unit += 1;
+      text = roundText(v);
+    }
+    return sign + text + " " + D.units[unit];
+  }
+
+  function roundText(v) {
+    if (v === 0) return "0";
+    if (v < 10) return v.toFixed(1);
+    return fmtInt(v);
+  }
+
+  function template(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (m, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? values[key] : m;
+    });
+  }
+
+  /* ---------- DOM helpers ---------- */
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    if (attrs) for (var k in attrs) node.setAttribute(k, attrs[k]);
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function sv(tag, attrs, text) {
+    var node = document.createElementNS(SVGNS, tag);
+    if (attrs) for (var k in attrs) node.setAttribute(k, attrs[k]);
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
+  /* ---------- sortable tables ---------- */
+
+  function initSortableTables() {
+    var heads = document.querySelectorAll("table.sortable th.sortable");
+    Array.prototype.forEach.call(heads, function (th) {
+      th.addEventListener("click", function () {
+        var table = th.closest("table");
+        var tbody = table.tBodies[0];
+        var col = Array.prototype.indexOf.call(th.parentNode.children, th);
+        var numeric = th.classList.contains("num");
+        var asc = th.getAttribute("aria-sort") !== "ascending";
+        if (th.getAttribute("aria-sort") === null && numeric) asc = false;
+        Array.prototype.forEach.call(th.parentNode.children, function (other) {
+          other.removeAttribute("aria-sort");
+        });
+        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+        var rows = Array.prototype.slice.call(tbody.rows);
+        rows.sort(function (a, b) {
+          var ca = a.cells[col];
+          var cb = b.cells[col];
+          var va = ca ? ca.getAttribute("data-v") : null;
+          var vb = cb ? cb.getAttribute("data-v") : null;
+          var r;
+          if (numeric) {
+            var na = va === null || va === "" ? -Infinity : parseFloat(va);
+            var nb = vb === null || vb === "" ? -Infinity : parseFloat(vb);
+            r = na - nb;
+          } else {
+            r = (ca ? ca.textContent : "").localeCompare(cb ? cb.textContent : "", D.lang);
+          }
+          return asc ? r : -r;
+        });
+        rows.forEach(function (row) {
+          tbody.appendChild(row);
+        });
+      });
+    });
+  }
+
+  /* ---------- process map ---------- */
+
+  var section = document.getElementById("process-map");
+  var canvasEl = document.getElementById("map-canvas");
+  var svg = document.getElementById("map-svg");
+  var tooltip = document.getElementById("map-tooltip");
+  var details = document.getElementById("map-details");
+  var slider = document.getElementById("path-slider");
+  var readout = document.getElementById("path-readout");
+  var btnFreq = document.getElementById("mode-frequency");
+  var btnDur = document.getElementById("mode-duration");
+  var btnFit = document.getElementById("map-fit");
+
+  var acts = D.activities;
+  var edges = D.edges;
+  var mode = "frequency";
+  var layout = null; // {g, width, height}
+  var edgeViews = [];
+  var nodeViews = {};
+  var selected = null;
+  var view = { k: 1, x: 0, y: 0 };
+  var viewport = null;
+
+  var measureCtx = document.createElement("canvas").getContext("2d");
+  var fontFamily = window.getComputedStyle(svg || document.body).fontFamily;
+  var NAME_FONT = "600 13px " + fontFamily;
+  var SUB_FONT = "400 12px " + fontFamily;
+  var EDGE_FONT = "400 11px " + fontFamily;
+  var widthCache = {};
+
+  function measure(text, font) {
+    var key = font + "\u0000" + text;
+    if (!(key in widthCache)) {
+      measureCtx.font = font;
+      widthCache[key] = measureCtx.measureText(text).width;
+    }
+    return widthCache[key];
+  }
+
+  function wrap(text, maxWidth, font, maxLines) {
+    var lines = [];
+    var line = "";
+    Array.from(text).forEach(function (c) {
+      if (line === "" && /\s/.test(c)) return;
+      var candidate = line + c;
+      if (line !== "" && measure(candidate, font) > maxWidth) {
+        var space = line.lastIndexOf(" ");
+        if (space > 0 && !/\s/.test(c)) {
+          lines.push(line.slice(0, space));
+          line = line.slice(space + 1) + c;
+        } else {
+          lines.push(line);
+          line = /\s/.test(c) ? "" : c;
+        }
+      } else {
+        line = candidate;
+      }
+    });
+    if (line !== "") lines.push(line);
+    if (lines.length === 0) lines.push("");
+    if (lines.length > maxLines) {
+      lines = lines.slice(0, maxLines);
+      var last = Array.from(lines[maxLines - 1]);
+      while (last.length > 0 && measure(last.join("") + "\u2026", font) > maxWidth) last.pop();
+      lines[maxLines - 1] = last.join("") + "\u2026";
+    }
+    return lines;
+  }
+
+  function lerpColor(a, b, t) {
+    t = Math.max(0, Math.min(1, t));
+    var pa = [1, 3, 5].map(function (i) { return parseInt(a.substr(i, 2), 16); });
+    var pb = [1, 3, 5].map(function (i) { return parseInt(b.substr(i, 2), 16); });
+    return "rgb(" + pa.map(function (v, i) { return Math.round(v + (pb[i] - v) * t); }).join(",") + ")";
+  }
+
+  var maxInstances = 1;
+  var maxShare = 0;
+  var maxFreq = 1;
+  var maxMean = 0;
+  var degree = acts.map(function () { return 0; });
+  var startCount = {};
+  var endCount = {};
+  acts.forEach(function (a) {
+    maxInstances = Math.max(maxInstances, a.instances || 0);
+    maxShare = Math.max(maxShare, a.share || 0);
+  });
+  edges.forEach(function (e) {
+    maxFreq = Math.max(maxFreq, e.f);
+    if (e.mean !== null) maxMean = Math.max(maxMean, e.mean);
+    degree[e.s] += 1;
+    degree[e.t] += 1;
+  });
+  D.start.forEach(function (p) { startCount[p[0]] = p[1]; maxFreq = Math.max(maxFreq, p[1]); });
+  D.end.forEach(function (p) { endCount[p[0]] = p[1]; maxFreq = Math.max(maxFreq, p[1]); });
+  var sortedFreq = edges.map(function (e) { return e.f; }).sort(function (a, b) { return a - b; });
+
+  var nodes = acts.map(function (a, i) {
+    var lines = wrap(a.name, 176, NAME_FONT, 2);
+    var subF = fmtInt(a.instances);
+    var subD = a.per_instance === null ? "\u2013" : L.avg + " " + fmtDur(a.per_instance);
+    var w = Math.max(measure(subF, SUB_FONT), measure(subD, SUB_FONT));
+    lines.forEach(function (ln) { w = Math.max(w, measure(ln, NAME_FONT)); });
+    return {
+      id: "n" + i,
+      idx: i,
+      a: a,
+      lines: lines,
+      subF: subF,
+      subD: subD,
+      width: Math.max(84, Math.ceil(w) + 26),
+      height: 17 * lines.length + 30,
+      hot: D.bottleneck.node === i
+    };
+  });
+
+  function threshold() {
+    if (sortedFreq.length === 0) return 0;
+    var p = Number(slider.value);
+    var idx = Math.round((p / 100) * (sortedFreq.length - 1));
+    return sortedFreq[Math.max(0, Math.min(sortedFreq.length - 1, idx))];
+  }
+
+  function defaultSliderValue() {
+    var limit = Math.max(40, Math.round(2.5 * acts.length));
+    if (edges.length <= limit) return 0;
+    for (var p = 0; p <= 100; p++) {
+      slider.value = String(p);
+      var thr = threshold();
+      var kept = edges.filter(function (e) { return e.f >= thr; }).length;
+      if (kept <= limit) return p;
+    }
+    return 100;
+  }
+
+  function edgeLabelTexts(e) {
+    if (e.kind === "dfg") return [fmtInt(e.f), fmtDur(e.mean)];
+    return [fmtInt(e.count), ""];
+  }
+
+  function buildLayout() {
+    var thr = threshold();
+    var kept = edges.filter(function (e) { return e.f >= thr; });
+    var visible = {};
+    kept.forEach(function (e) { visible[e.s] = true; visible[e.t] = true; });
+    degree.forEach(function (d, i) { if (d === 0) visible[i] = true; });
+
+    var g = new dagre.graphlib.Graph({ multigraph: false });
+    g.setGraph({ rankdir: "TB", nodesep: 34, ranksep: 48, edgesep: 14, marginx: 28, marginy: 28 });
+    g.setDefaultEdgeLabel(function () { return {}; });
+    g.setNode("S", { width: 32, height: 32, kind: "start" });
+    g.setNode("E", { width: 32, height: 32, kind: "end" });
+    nodes.forEach(function (n) {
+      if (visible[n.idx]) g.setNode(n.id, { width: n.width, height: n.height, kind: "act", n: n });
+    });
+    function addEdge(v, w, model) {
+      var texts = edgeLabelTexts(model);
+      var lw = Math.max(measure(texts[0], EDGE_FONT), measure(texts[1], EDGE_FONT));
+      g.setEdge(v, w, { width: Math.ceil(lw) + 6, height: 14, labelpos: "c", model: model });
+    }
+    D.start.forEach(function (p) {
+      if (visible[p[0]]) addEdge("S", "n" + p[0], { kind: "start", t: p[0], count: p[1] });
+    });
+    kept.forEach(function (e) { addEdge("n" + e.s, "n" + e.t, Object.assign({ kind: "dfg" }, e)); });
+    D.end.forEach(function (p) {
+      if (visible[p[0]]) addEdge("n" + p[0], "E", { kind: "end", s: p[0], count: p[1] });
+    });
+    dagre.layout(g);
+    var shownNodes = nodes.filter(function (n) { return visible[n.idx]; }).length;
+    readout.textContent = template(L.paths_readout, {
+      shown: fmtInt(kept.length),
+      total: fmtInt(edges.length),
+      min: fmtInt(thr),
+      nodes: fmtInt(shownNodes)
+    });
+    layout = { g: g, width: g.graph().width || 100, height: g.graph().height || 100 };
+  }
+
+  /* cubic B-spline through dagre's points, clamped at both ends */
+  function splinePath(pts) {
+    if (pts.length < 2) return "";
+    if (pts.length === 2) {
+      return "M" + pts[0].x + "," + pts[0].y + "L" + pts[1].x + "," + pts[1].y;
+    }
+    var ext = [pts[0], pts[0]].concat(pts, [pts[pts.length - 1], pts[pts.length - 1]]);
+    var d = "M" + pts[0].x.toFixed(1) + "," + pts[0].y.toFixed(1);
+    for (var i = 0; i + 3 < ext.length; i++) {
+      var p1 = ext[i + 1];
+      var p2 = ext[i + 2];
+      var p3 = ext[i + 3];
+      var b1x = (2 * p1.x + p2.x) / 3;
+      var b1y = (2 * p1.y + p2.y) / 3;
+      var b2x = (p1.x + 2 * p2.x) / 3;
+      var b2y = (p1.y + 2 * p2.y) / 3;
+      var b3x = (p1.x + 4 * p2.x + p3.x) / 6;
+      var b3y = (p1.y + 4 * p2.y + p3.y) / 6;
+      d += "C" + [b1x, b1y, b2x, b2y, b3x, b3y].map(function (v) { return v.toFixed(1); }).join(",");
+    }
+    return d;
+  }
+
+  function edgeStyle(m) {
+    var hot = m.kind === "dfg" && D.bottleneck.edge !== null &&
+      D.bottleneck.edge[0] === m.s && D.bottleneck.edge[1] === m.t;
+    var r;
+    var color;
+    var label;
+    if (m.kind !== "dfg") {
+      r = mode === "frequency" ? Math.sqrt(m.count / maxFreq) : 0;
+      return {
+        width: 1 + 3 * r,
+        color: "#9aa5b1",
+        label: mode === "frequency" ? fmtInt(m.count) : "",
+        hot: false,
+        dash: "4 3"
+      };
+    }
+    if (mode === "frequency") {
+      r = Math.sqrt(m.f / maxFreq);
+      color = lerpColor("#b9c6da", "#1f3b6b", r);
+      label = fmtInt(m.f);
+    } else {
+      r = maxMean > 0 && m.mean !== null ? Math.sqrt(m.mean / maxMean) : 0;
+      color = lerpColor("#d8cfc7", "#c2410c", r);
+      label = fmtDur(m.mean);
+    }
+    return { width: 1.2 + 6.8 * r, color: hot ? "#d62828" : color, label: label, hot: hot, dash: "" };
+  }
+
+  function nodeStyle(n) {
+    var r;
+    var fill;
+    if (mode === "frequency") {
+      r = Math.sqrt((n.a.instances || 0) / maxInstances);
+      fill = lerpColor("#eef3fb", "#2f5fb3", r);
+    } else {
+      r = maxShare > 0 ? Math.sqrt((n.a.share || 0) / maxShare) : 0;
+      fill = lerpColor("#fff5ee", "#d9480f", r);
+    }
+    return { fill: fill, text: r > 0.62 ? "#ffffff" : "#1f2933", sub: mode === "frequency" ? n.subF : n.subD };
+  }
+
+  function draw() {
+    clear(svg);
+    edgeViews = [];
+    nodeViews = {};
+    viewport = sv("g", { class: "viewport" });
+    svg.appendChild(viewport);
+    var edgeLayer = sv("g", { class: "edges" });
+    var labelLayer = sv("g", { class: "edge-labels" });
+    var nodeLayer = sv("g", { class: "nodes" });
+    viewport.appendChild(edgeLayer);
+    viewport.appendChild(labelLayer);
+    viewport.appendChild(nodeLayer);
+    var g = layout.g;
+
+    g.edges().forEach(function (ref, i) {
+      var e = g.edge(ref);
+      var m = e.model;
+      var key = "e" + i;
+      var grp = sv("g", { class: "edge", "data-key": key });
+      var line = sv("path", { class: "edge-line", fill: "none" });
+      var arrow = sv("path", { class: "edge-arrow" });
+      var hit = sv("path", { class: "edge-hit", fill: "none", stroke: "transparent", "stroke-width": 12 });
+      grp.appendChild(line);
+      grp.appendChild(arrow);
+      grp.appendChild(hit);
+      edgeLayer.appendChild(grp);
+      var label = sv("text", {
+        class: "edge-label",
+        x: e.x.toFixed(1),
+        y: (e.y + 4).toFixed(1),
+        "text-anchor": "middle",
+        "data-key": key
+      });
+      labelLayer.appendChild(label);
+      var viewObj = { key: key, model: m, points: e.points, grp: grp, line: line, arrow: arrow, hit: hit, label: label, v: ref.v, w: ref.w };
+      edgeViews.push(viewObj);
+      hit.setAttribute("d", splinePath(e.points));
+    });
+
+    g.nodes().forEach(function (id) {
+      var nd = g.node(id);
+      var grp = sv("g", { class: "node", "data-key": id, transform: "translate(" + nd.x.toFixed(1) + "," + nd.y.toFixed(1) + ")" });
+      var v = { key: id, kind: nd.kind, grp: grp, n: nd.n || null };
+      if (nd.kind === "start" || nd.kind === "end") {
+        grp.setAttribute("class", "node marker " + nd.kind);
+        grp.appendChild(sv("circle", { r: 15, fill: nd.kind === "start" ? "#2f9e44" : "#3e4c59", stroke: "#fff", "stroke-width": 2 }));
+        if (nd.kind === "start") grp.appendChild(sv("path", { d: "M-4,-7L7,0L-4,7Z", fill: "#fff" }));
+        else grp.appendChild(sv("rect", { x: -5, y: -5, width: 10, height: 10, fill: "#fff" }));
+      } else {
+        var n = nd.n;
+        var w = n.width;
+        var h = n.height;
+        var rect = sv("rect", { x: -w / 2, y: -h / 2, width: w, height: h, rx: 7, ry: 7, "stroke-width": n.hot ? 3 : 1.2 });
+        grp.appendChild(rect);
+        v.rect = rect;
+        v.texts = [];
+        var y0 = -h / 2 + 19;
+        n.lines.forEach(function (ln, j) {
+          var t = sv("text", { class: "node-name", x: 0, y: y0 + 17 * j, "text-anchor": "middle", "font-size": 13, "font-weight": 600 }, ln);
+          grp.appendChild(t);
+          v.texts.push(t);
+        });
+        var sub = sv("text", { class: "node-sub", x: 0, y: h / 2 - 9, "text-anchor": "middle", "font-size": 12 });
+        grp.appendChild(sub);
+        v.sub = sub;
+        if (n.hot) {
+          var tagW = measure(L.bottleneck_tag, "700 10px " + fontFamily) + 12;
+          var tag = sv("g", { class: "hot-tag", transform: "translate(" + (w / 2 - tagW + 6) + "," + (-h / 2 - 8) + ")" });
+          tag.appendChild(sv("rect", { width: tagW, height: 15, rx: 7.5, fill: "#d62828" }));
+          tag.appendChild(sv("text", { x: tagW / 2, y: 11, "text-anchor": "middle", "font-size": 10, "font-weight": 700, fill: "#fff" }, L.bottleneck_tag));
+          grp.appendChild(tag);
+        }
+      }
+      nodeLayer.appendChild(grp);
+      nodeViews[id] = v;
+    });
+    applyMode();
+    applySelection();
+  }
+
+  function applyMode() {
+    section.classList.toggle("mode-frequency", mode === "frequency");
+    section.classList.toggle("mode-duration", mode === "duration");
+    btnFreq.setAttribute("aria-pressed", String(mode === "frequency"));
+    btnDur.setAttribute("aria-pressed", String(mode === "duration"));
+    edgeViews.forEach(function (ev) {
+      var st = edgeStyle(ev.model);
+      var pts = ev.points.slice();
+      var end = pts[pts.length - 1];
+      var prev = pts[pts.length - 2] || pts[0];
+      var dx = end.x - prev.x;
+      var dy = end.y - prev.y;
+      var len = Math.sqrt(dx * dx + dy * dy) || 1;
+      var ux = dx / len;
+      var uy = dy / len;
+      var alen = 7 + 1.3 * st.width;
+      var awid = 3.5 + 0.9 * st.width;
+      var back = Math.min(alen, len * 0.9);
+      pts[pts.length - 1] = { x: end.x - ux * back, y: end.y - uy * back };
+      ev.line.setAttribute("d", splinePath(pts));
+      ev.line.setAttribute("stroke", st.color);
+      ev.line.setAttribute("stroke-width", st.width.toFixed(2));
+      if (st.dash) ev.line.setAttribute("stroke-dasharray", st.dash);
+      else ev.line.removeAttribute("stroke-dasharray");
+      var bx = end.x - ux * alen;
+      var by = end.y - uy * alen;
+      ev.arrow.setAttribute("d", "M" + end.x.toFixed(1) + "," + end.y.toFixed(1) +
+        "L" + (bx - uy * awid).toFixed(1) + "," + (by + ux * awid).toFixed(1) +
+        "L" + (bx + uy * awid).toFixed(1) + "," + (by - ux * awid).toFixed(1) + "Z");
+      ev.arrow.setAttribute("fill", st.color);
+      ev.label.textContent = st.label;
+      ev.grp.classList.toggle("hot", st.hot);
+      ev.label.classList.toggle("hot", st.hot);
+      ev.label.setAttribute("fill", st.hot ? "#d62828" : "#3e4c59");
+      ev.label.setAttribute("font-weight", st.hot ? "700" : "400");
+    });
+    Object.keys(nodeViews).forEach(function (id) {
+      var v = nodeViews[id];
+      if (v.kind !== "act") return;
+      var st = nodeStyle(v.n);
+      v.rect.setAttribute("fill", st.fill);
+      v.rect.setAttribute("stroke", v.n.hot ? "#d62828" : lerpColor("#9fb3d1", "#1f3b6b", 0.5));
+      v.texts.forEach(function (t) { t.setAttribute("fill", st.text); });
+      v.sub.setAttribute("fill", st.text);
+      v.sub.textContent = st.sub;
+    });
+  }
+
+  /* ---------- statistics for tooltip and details ---------- */
+
+  function statsFor(key) {
+    var rows = [];
+    var title;
+    var hot = false;
+    if (key === "S" || key === "E") {
+      title = key === "S" ? L.start : L.end;
+      rows.push([L.cases, fmtInt(D.cases)]);
+      return { title: title, rows: rows, hot: false };
+    }
+    if (key.charAt(0) === "n") {
+      var n = nodeViews[key].n;
+      var a = n.a;
+      title = a.name;
+      rows.push([L.instances, fmtInt(a.instances)]);
+      rows.push([L.cases, fmtInt(a.cases)]);
+      rows.push([L.rework_cases, fmtInt(a.rework)]);
+      rows.push([L.mean_service, fmtDur(a.service)]);
+      rows.push([L.mean_waiting, fmtDur(a.waiting)]);
+      rows.push([L.share, fmtPct(a.share)]);
+      if (startCount[n.idx]) rows.push([L.starts_cases, fmtInt(startCount[n.idx])]);
+      if (endCount[n.idx]) rows.push([L.ends_cases, fmtInt(endCount[n.idx])]);
+      return { title: title, rows: rows, hot: n.hot };
+    }
+    var ev = null;
+    edgeViews.forEach(function (x) { if (x.key === key) ev = x; });
+    if (ev === null) return null;
+    var m = ev.model;
+    if (m.kind === "start") {
+      return { title: L.start + " \u2192 " + acts[m.t].name, rows: [[L.cases, fmtInt(m.count)]], hot: false };
+    }
+    if (m.kind === "end") {
+      return { title: acts[m.s].name + " \u2192 " + L.end, rows: [[L.cases, fmtInt(m.count)]], hot: false };
+    }
+    hot = edgeStyle(m).hot;
+    rows.push([L.frequency, fmtInt(m.f)]);
+    rows.push([L.mean_duration, fmtDur(m.mean)]);
+    rows.push([L.median_duration, fmtDur(m.median)]);
+    rows.push([L.min, fmtDur(m.min)]);
+    rows.push([L.max, fmtDur(m.max)]);
+    return { title: acts[m.s].name + " \u2192 " + acts[m.t].name, rows: rows, hot: hot };
+  }
+
+  function fillStats(container, stats) {
+    clear(container);
+    container.appendChild(el("div", { class: "tt-title" }, stats.title));
+    var table = el("table");
+    var tbody = el("tbody");
+    stats.rows.forEach(function (r) {
+      var tr = el("tr");
+      tr.appendChild(el("td", null, r[0]));
+      tr.appendChild(el("td", { class: "num" }, r[1]));
+      tbody.appendChild(tr);
+    });
+    table.appendChild(tbody);
+    container.appendChild(table);
+    if (stats.hot) container.appendChild(el("div", { class: "tt-hot" }, L.heaviest_bottleneck));
+  }
+
+  function keyOf(target) {
+    var node = target && target.closest ? target.closest("[data-key]") : null;
+    return node ? node.getAttribute("data-key") : null;
+  }
+
+  function showTooltip(key, evt) {
+    var stats = statsFor(key);
+    if (!stats) return;
+    fillStats(tooltip, stats);
+    tooltip.hidden = false;
+    moveTooltip(evt);
+  }
+
+  function moveTooltip(evt) {
+    if (tooltip.hidden) return;
+    var box = canvasEl.getBoundingClientRect();
+    var x = evt.clientX - box.left + 14;
+    var y = evt.clientY - box.top + 14;
+    var tw = tooltip.offsetWidth;
+    var th = tooltip.offsetHeight;
+    if (x + tw > box.width - 4) x = Math.max(4, evt.clientX - box.left - tw - 14);
+    if (y + th > box.height - 4) y = Math.max(4, evt.clientY - box.top - th - 14);
+    tooltip.style.left = x + "px";
+    tooltip.style.top = y + "px";
+  }
+
+  function select(key) {
+    selected = key;
+    if (key === null) {
+      clear(details);
+      details.appendChild(el("p", { class: "hint" }, L.details_hint));
+    } else {
+      var stats = statsFor(key);
+      if (stats) fillStats(details, stats);
+    }
+    applySelection();
+  }
+
+  function applySelection() {
+    var related = null;
+    if (selected !== null) {
+      related = {};
+      related[selected] = true;
+      edgeViews.forEach(function (ev) {
+        if (ev.key === selected) {
+          related[ev.v] = true;
+          related[ev.w] = true;
+        } else if (ev.v === selected || ev.w === selected) {
+          related[ev.key] = true;
+          related[ev.v] = true;
+          related[ev.w] = true;
+        }
+      });
+    }
+    edgeViews.forEach(function (ev) {
+      var dim = related !== null && !related[ev.key];
+      ev.grp.classList.toggle("dim", dim);
+      ev.label.classList.toggle("dim", dim);
+      ev.grp.classList.toggle("sel", ev.key === selected);
+    });
+    Object.keys(nodeViews).forEach(function (id) {
+      var v = nodeViews[id];
+      v.grp.classList.toggle("dim", related !== null && !related[id]);
+      v.grp.classList.toggle("sel", id === selected);
+    });
+  }
+
+  /* ---------- pan and zoom ---------- */
+
+  function applyView() {
+    if (viewport) {
+      viewport.setAttribute("transform", "translate(" + view.x.toFixed(1) + "," + view.y.toFixed(1) + ") scale(" + view.k.toFixed(4) + ")");
+    }
+  }
+
+  function fit() {
+    var cw = canvasEl.clientWidth || 800;
+    var ch = canvasEl.clientHeight || 600;
+    var gw = layout.width;
+    var gh = layout.height;
+    var k = Math.min(1.25, cw / gw, ch / gh);
+    var floor = Math.min(0.7, cw / gw);
+    if (k < floor) k = floor; // keep labels readable: fit the width, start at the top
+    view.k = k;
+    view.x = gw * k <= cw ? (cw - gw * k) / 2 : 0;
+    view.y = gh * k <= ch ? (ch - gh * k) / 2 : 0;
+    applyView();
+  }
+
+  function zoomAt(px, py, factor) {
+    var k = Math.max(0.05, Math.min(6, view.k * factor));
+    var f = k / view.k;
+    view.x = px - (px - view.x) * f;
+    view.y = py - (py - view.y) * f;
+    view.k = k;
+    applyView();
+  }
+
+  var drag = null;
+  function initInteraction() {
+    svg.addEventListener("wheel", function (evt) {
+      evt.preventDefault();
+      var box = svg.getBoundingClientRect();
+      var dy = evt.deltaMode === 1 ? evt.deltaY * 16 : evt.deltaY;
+      zoomAt(evt.clientX - box.left, evt.clientY - box.top, Math.exp(-dy * 0.0015));
+    }, { passive: false });
+    svg.addEventListener("pointerdown", function (evt) {
+      if (evt.button !== 0) return;
+      drag = { id: evt.pointerId, x: evt.clientX, y: evt.clientY, vx: view.x, vy: view.y, moved: false, key: keyOf(evt.target) };
+    });
+    svg.addEventListener("pointermove", function (evt) {
+      if (drag && drag.id === evt.pointerId) {
+        var dx = evt.clientX - drag.x;
+        var dy = evt.clientY - drag.y;
+        if (!drag.moved && dx * dx + dy * dy > 16) {
+          drag.moved = true;
+          svg.classList.add("dragging");
+          tooltip.hidden = true;
+          try { svg.setPointerCapture(evt.pointerId); } catch (e) { /* ignore */ }
+        }
+        if (drag.moved) {
+          view.x = drag.vx + dx;
+          view.y = drag.vy + dy;
+          applyView();
+          return;
+        }
+      }
+      moveTooltip(evt);
+    });
+    function endDrag(evt) {
+      if (!drag || drag.id !== evt.pointerId) return;
+      var wasClick = !drag.moved;
+      var key = drag.key;
+      drag = null;
+      svg.classList.remove("dragging");
+      if (wasClick && evt.type === "pointerup") select(key === selected ? null : key);
+    }
+    svg.addEventListener("pointerup", endDrag);
+    svg.addEventListener("pointercancel", endDrag);
+    svg.addEventListener("pointerover", function (evt) {
+      if (drag && drag.moved) return;
+      var key = keyOf(evt.target);
+      if (key) showTooltip(key, evt);
+    });
+    svg.addEventListener("pointerout", function (evt) {
+      var from = keyOf(evt.target);
+      var to = keyOf(evt.relatedTarget);
+      if (from !== to) tooltip.hidden = true;
+    });
+    svg.addEventListener("pointerleave", function () { tooltip.hidden = true; });
+
+    btnFreq.addEventListener("click", function () { mode = "frequency"; applyMode(); if (selected) select(selected); });
+    btnDur.addEventListener("click", function () { mode = "duration"; applyMode(); if (selected) select(selected); });
+    btnFit.addEventListener("click", fit);
+    var timer = null;
+    slider.addEventListener("input", function () {
+      if (timer !== null) clearTimeout(timer);
+      timer = setTimeout(function () {
+        timer = null;
+        relayout();
+      }, 60);
+    });
+    slider.addEventListener("change", function () {
+      if (timer !== null) { clearTimeout(timer); timer = null; }
+      relayout();
+    });
+  }
+
+  function relayout() {
+    var value = slider.value;
+    if (layout && layout.slider === value) return;
+    buildLayout();
+    layout.slider = value;
+    if (selected !== null && selected.charAt(0) === "e") selected = null; // edge keys are per layout
+    draw();
+    if (selected !== null && !(selected in nodeViews)) selected = null;
+    fit();
+    select(selected);
+    svg.setAttribute("data-edges", String(edgeViews.filter(function (ev) { return ev.model.kind === "dfg"; }).length));
+  }
+
+  function initMap() {
+    if (!section || !svg) return;
+    if (typeof dagre === "undefined" || acts.length === 0) {
+      clear(details);
+      details.appendChild(el("p", { class: "empty" }, L.no_data));
+      return;
+    }
+    slider.disabled = sortedFreq.length === 0;
+    slider.value = String(defaultSliderValue());
+    initInteraction();
+    relayout();
+    section.setAttribute("data-ready", "1");
+  }
+
+  initSortableTables();
+  initMap();
+})();
