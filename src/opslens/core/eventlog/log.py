@@ -210,6 +210,7 @@ def _connect(timezone: str, work_dir: Path | None) -> duckdb.DuckDBPyConnection:
         "autoload_known_extensions": "true",
     }
     con = duckdb.connect(":memory:", config=config)
+    con.execute("SET enable_progress_bar = false")
     try:
         con.execute(f"SET TimeZone = {_s(timezone)}")
     except duckdb.Error:
@@ -333,7 +334,7 @@ def _canonicalise(
                count(*) FILTER (WHERE __problem IS NULL AND __lifecycle = 'complete')
         FROM parsed
         """
-    ).fetchone()
+    ).fetchall()[0]
     assert stats is not None
     valid, rejected, n_start, n_complete = (int(x) for x in stats)
     rejections = _list_rejections(con, chosen, source) if rejected else ()
@@ -352,7 +353,7 @@ def _canonicalise(
         has_start = chosen.start is not None and con.execute(
             'SELECT count(*) FROM parsed WHERE __problem IS NULL AND start IS NOT NULL '
             'AND start <> "end"'
-        ).fetchone() != (0,)
+        ).fetchall()[0] != (0,)
         lifecycle = "interval" if has_start else "atomic"
         con.execute(
             f"""
@@ -361,7 +362,7 @@ def _canonicalise(
             FROM parsed WHERE __problem IS NULL
             """
         )
-    instances_row = con.execute("SELECT count(*) FROM events").fetchone()
+    instances_row = con.execute("SELECT count(*) FROM events").fetchall()[0]
     instances = int(instances_row[0]) if instances_row else 0
     if instances == 0:
         raise InsufficientDataError(
@@ -481,5 +482,5 @@ def _pair_lifecycle(con: duckdb.DuckDBPyConnection) -> int:
     opened = con.execute(
         "SELECT (SELECT count(*) FROM __lc WHERE is_start)"
         " - (SELECT count(*) FROM __pairs WHERE matched)"
-    ).fetchone()
+    ).fetchall()[0]
     return max(0, int(opened[0])) if opened else 0

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
+import zlib
 import os
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import duckdb
 import pyarrow as pa
@@ -50,10 +52,12 @@ def detect_format(path: Path) -> Format:
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(b"\x1f\x8b"):
-        if name.endswith((".xes.gz", ".xml.gz", ".gz")):
+        if name.endswith((".csv.gz", ".txt.gz", ".tsv.gz")):
+            return "csv"
+        if name.endswith((".xes.gz", ".xml.gz")):
             return "xes"
         raise UnreadableFileError(
-            "this is a gzip file; only .xes.gz is read compressed", file=str(path)
+            "this is a gzip file; name it .xes.gz or .csv.gz to say what it holds", file=str(path)
         )
     if name.endswith((".xes", ".xml")):
         return "xes"
@@ -100,7 +104,7 @@ def _transcode(path: Path, encoding: str, target: Path) -> None:
     """Stream ``path`` from ``encoding`` into UTF-8 at ``target``, naming the line of a bad byte."""
     decoder = codecs.getincrementaldecoder(encoding)()
     line = 1
-    with path.open("rb") as src, target.open("w", encoding="utf-8", newline="") as dst:
+    with _open_binary(path) as src, target.open("w", encoding="utf-8", newline="") as dst:
         while chunk := src.read(1 << 22):
             try:
                 text = decoder.decode(chunk)
@@ -137,9 +141,18 @@ def _sql_str(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, work_dir: Path) -> RawSource:
+def _open_binary(path: Path) -> BinaryIO:
     with path.open("rb") as fh:
-        sample = fh.read(_SAMPLE)
+        gz = fh.read(2) == b"\x1f\x8b"
+    return gzip.open(path, "rb") if gz else path.open("rb")  # type: ignore[return-value]
+
+
+def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, work_dir: Path) -> RawSource:
+    try:
+        with _open_binary(path) as fh:
+            sample = fh.read(_SAMPLE)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise UnreadableFileError(f"cannot decompress: {exc}", file=str(path)) from None
     if not sample.strip():
         raise UnreadableFileError("the file is empty", file=str(path))
     try:
@@ -155,20 +168,26 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, work_dir: Path) -> Raw
         sample_text = sample.decode("utf-8-sig", errors="ignore")
     delimiter = _sniff_delimiter(sample_text)
     raw_parquet = work_dir / "raw.parquet"
-    reader = (
-        f"read_csv({_sql_str(str(source))}, all_varchar = true, header = true, "
-        f"delim = {_sql_str(delimiter)}, quote = '\"', escape = '\"', "
-        "strict_mode = false, null_padding = true, sample_size = -1)"
+    common = (
+        f"{_sql_str(str(source))}, all_varchar = true, header = true, "
+        f"delim = {_sql_str(delimiter)}, quote = '\"', escape = '\"', sample_size = 20480"
     )
-    try:
-        con.execute(
-            f"COPY (SELECT (row_number() OVER ()) + 1 AS __row, * FROM {reader}) "
-            f"TO {_sql_str(str(raw_parquet))} (FORMAT parquet, ROW_GROUP_SIZE 262144)"
-        )
-    except duckdb.Error as exc:
-        raise UnreadableFileError(
-            f"not a readable CSV file: {str(exc).splitlines()[0]}", file=str(path)
-        ) from None
+    # The parallel reader first; rows with missing trailing fields need null padding, which
+    # DuckDB only combines with quoted newlines in its serial reader.
+    attempts = [f"read_csv({common}, strict_mode = false)",
+                f"read_csv({common}, strict_mode = false, null_padding = true, parallel = false)"]
+    for i, reader in enumerate(attempts):
+        try:
+            con.execute(
+                f"COPY (SELECT (row_number() OVER ()) + 1 AS __row, * FROM {reader}) "
+                f"TO {_sql_str(str(raw_parquet))} (FORMAT parquet, ROW_GROUP_SIZE 262144)"
+            )
+            break
+        except duckdb.Error as exc:
+            if i == len(attempts) - 1:
+                raise UnreadableFileError(
+                    f"not a readable CSV file: {' '.join(str(exc).split())[:300]}", file=str(path)
+                ) from None
     con.execute(f"CREATE OR REPLACE VIEW raw AS SELECT * FROM read_parquet({_sql_str(str(raw_parquet))})")
     cols = _columns(con)
     return RawSource("csv", cols, encoding=encoding, delimiter=delimiter)
@@ -285,7 +304,7 @@ def load_raw(
         raw = _load_parquet(con, path)
     else:
         raw = _load_xes(con, path)
-    count = con.execute("SELECT count(*) FROM raw").fetchone()
+    count = con.execute("SELECT count(*) FROM raw").fetchall()[0]
     if not count or count[0] == 0:
         raise InsufficientDataError(f"{path}: the file holds no events (only a header or nothing)")
     return raw

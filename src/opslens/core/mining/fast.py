@@ -16,7 +16,6 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from opslens.core.errors import InsufficientDataError
 from opslens.core.mining._assemble import Aggregates, StatsRow
@@ -50,41 +49,47 @@ def _powers(base: np.uint64, n: int) -> npt.NDArray[np.uint64]:
     return out
 
 
-def aggregate_fast(con: duckdb.DuckDBPyConnection, relation: str) -> Aggregates:
+def aggregate_fast(
+    con: duckdb.DuckDBPyConnection, relation: str, *, _exact_order: bool = False
+) -> Aggregates:
     """Compute the engine aggregates of the events in ``relation`` (a view or a subquery)."""
-    names_rows = con.execute(
-        f"SELECT DISTINCT activity FROM {relation} ORDER BY activity"
-    ).fetchall()
-    names = [r[0] for r in names_rows]
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE __names AS
+        SELECT activity, CAST(row_number() OVER (ORDER BY activity) - 1 AS INTEGER) AS code
+        FROM (SELECT DISTINCT activity FROM {relation})
+        """
+    )
+    names = [r[0] for r in con.execute("SELECT activity FROM __names ORDER BY code").fetchall()]
     if not names:
         raise InsufficientDataError("no events are left to analyse (check the filters)")
+    # Sorting by a 64-bit hash of the case id instead of the string is the biggest single saving;
+    # a second, independent hash detects the (astronomically rare) collision of the first.
+    if _exact_order:  # the fallback: a dense rank of the case id itself
+        key, key2 = "dense_rank() OVER (ORDER BY e.case_id)", "0"
+    else:
+        key, key2 = "hash(e.case_id)", "hash(e.case_id || chr(31))"
     sorted_tbl = con.sql(
         f"""
-        SELECT case_id, activity, epoch_us(start) AS s, epoch_us("end") AS t
-        FROM {relation}
-        ORDER BY case_id, start, "end", row
+        SELECT {key} AS h, {key2} AS h2, n.code AS a,
+               epoch_us(e.start) AS s, epoch_us(e."end") AS t
+        FROM (SELECT * FROM {relation}) AS e JOIN __names AS n USING (activity)
+        ORDER BY h, e.start, e."end", e.row
         """
     ).to_arrow_table()
-    n = sorted_tbl.num_rows
-    case_col = sorted_tbl.column("case_id").combine_chunks()
-    act_dict = pc.dictionary_encode(sorted_tbl.column("activity").combine_chunks())
-    dict_names = act_dict.dictionary.to_pylist()
-    rank = np.empty(len(dict_names), dtype=np.int32)
-    position = {name: i for i, name in enumerate(names)}
-    for i, name in enumerate(dict_names):
-        rank[i] = position[name]
-    act = rank[act_dict.indices.to_numpy(zero_copy_only=False)]
+    h = sorted_tbl.column("h").to_numpy()
+    h2 = sorted_tbl.column("h2").to_numpy()
+    act = sorted_tbl.column("a").to_numpy()
     s = sorted_tbl.column("s").to_numpy()
     t = sorted_tbl.column("t").to_numpy()
-    del sorted_tbl, act_dict
-
+    del sorted_tbl
+    n = act.size
     new_case = np.empty(n, dtype=bool)
     new_case[0] = True
-    if n > 1:
-        new_case[1:] = pc.not_equal(case_col.slice(1), case_col.slice(0, n - 1)).to_numpy(
-            zero_copy_only=False
-        )
-    del case_col
+    np.not_equal(h[1:], h[:-1], out=new_case[1:])
+    if np.any(~new_case[1:] & (h2[1:] != h2[:-1])):
+        return aggregate_fast(con, relation, _exact_order=True)
+    del h, h2
     starts = np.flatnonzero(new_case)
     n_cases = starts.size
     ends = np.empty(n_cases, dtype=np.int64)

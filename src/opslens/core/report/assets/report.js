@@ -145,6 +145,7 @@
   var SUB_FONT = "400 12px " + fontFamily;
   var EDGE_FONT = "400 11px " + fontFamily;
   var widthCache = {};
+  var LABEL_OFFSET = 5;
 
   function measure(text, font) {
     var key = font + "\u0000" + text;
@@ -264,7 +265,7 @@
     degree.forEach(function (d, i) { if (d === 0) visible[i] = true; });
 
     var g = new dagre.graphlib.Graph({ multigraph: false });
-    g.setGraph({ rankdir: "TB", nodesep: 34, ranksep: 48, edgesep: 14, marginx: 28, marginy: 28 });
+    g.setGraph({ rankdir: "TB", nodesep: 26, ranksep: 46, edgesep: 10, marginx: 28, marginy: 28 });
     g.setDefaultEdgeLabel(function () { return {}; });
     g.setNode("S", { width: 32, height: 32, kind: "start" });
     g.setNode("E", { width: 32, height: 32, kind: "end" });
@@ -274,7 +275,9 @@
     function addEdge(v, w, model) {
       var texts = edgeLabelTexts(model);
       var lw = Math.max(measure(texts[0], EDGE_FONT), measure(texts[1], EDGE_FONT));
-      g.setEdge(v, w, { width: Math.ceil(lw) + 6, height: 14, labelpos: "c", model: model });
+      var f = model.kind === "dfg" ? model.f : model.count;
+      var weight = 1 + Math.round(9 * Math.sqrt(f / maxFreq));
+      g.setEdge(v, w, { width: Math.ceil(lw) + 4, height: 14, labelpos: "r", labeloffset: LABEL_OFFSET, weight: weight, model: model });
     }
     D.start.forEach(function (p) {
       if (visible[p[0]]) addEdge("S", "n" + p[0], { kind: "start", t: p[0], count: p[1] });
@@ -326,11 +329,11 @@
     if (m.kind !== "dfg") {
       r = mode === "frequency" ? Math.sqrt(m.count / maxFreq) : 0;
       return {
-        width: 1 + 3 * r,
+        width: 1 + 2.2 * r,
         color: "#9aa5b1",
         label: mode === "frequency" ? fmtInt(m.count) : "",
         hot: false,
-        dash: "4 3"
+        dash: "6 4"
       };
     }
     if (mode === "frequency") {
@@ -356,6 +359,28 @@
       fill = lerpColor("#fff5ee", "#d9480f", r);
     }
     return { fill: fill, text: r > 0.62 ? "#ffffff" : "#1f2933", sub: mode === "frequency" ? n.subF : n.subD };
+  }
+
+  /* dagre's own self-loop points are not usable as a curve: draw a loop on the node's right side,
+   * towards the slot dagre reserved there for the label (a dummy node whose centre lies
+   * width/2 + offset left of the label centre and whose width is width + offset), kept short */
+  function selfLoop(nd, e) {
+    var xr = nd.x + nd.width / 2;
+    var dy = Math.min(nd.height / 4, 10);
+    var slotLeft = e.x - e.width - 1.5 * LABEL_OFFSET;
+    var reach = Math.max(20, Math.min(36, (slotLeft - 2 - xr) / 0.75));
+    return {
+      start: { x: xr, y: nd.y - dy },
+      c1: { x: xr + reach, y: nd.y - dy - 18 },
+      c2: { x: xr + reach, y: nd.y + dy + 18 },
+      end: { x: xr, y: nd.y + dy },
+      labelX: xr + 0.75 * reach + 3
+    };
+  }
+
+  function loopPath(lp, end) {
+    return "M" + [lp.start.x, lp.start.y].map(function (v) { return v.toFixed(1); }).join(",") +
+      "C" + [lp.c1.x, lp.c1.y, lp.c2.x, lp.c2.y, end.x, end.y].map(function (v) { return v.toFixed(1); }).join(",");
   }
 
   function draw() {
@@ -394,7 +419,13 @@
       labelLayer.appendChild(label);
       var viewObj = { key: key, model: m, points: e.points, grp: grp, line: line, arrow: arrow, hit: hit, label: label, v: ref.v, w: ref.w };
       edgeViews.push(viewObj);
-      hit.setAttribute("d", splinePath(e.points));
+      if (ref.v === ref.w) {
+        viewObj.loop = selfLoop(g.node(ref.v), e);
+        label.setAttribute("x", viewObj.loop.labelX.toFixed(1));
+        label.setAttribute("y", (g.node(ref.v).y + 4).toFixed(1));
+        label.setAttribute("text-anchor", "start");
+      }
+      hit.setAttribute("d", viewObj.loop ? loopPath(viewObj.loop, viewObj.loop.end) : splinePath(e.points));
     });
 
     g.nodes().forEach(function (id) {
@@ -446,8 +477,8 @@
     edgeViews.forEach(function (ev) {
       var st = edgeStyle(ev.model);
       var pts = ev.points.slice();
-      var end = pts[pts.length - 1];
-      var prev = pts[pts.length - 2] || pts[0];
+      var end = ev.loop ? ev.loop.end : pts[pts.length - 1];
+      var prev = ev.loop ? ev.loop.c2 : pts[pts.length - 2] || pts[0];
       var dx = end.x - prev.x;
       var dy = end.y - prev.y;
       var len = Math.sqrt(dx * dx + dy * dy) || 1;
@@ -456,8 +487,9 @@
       var alen = 7 + 1.3 * st.width;
       var awid = 3.5 + 0.9 * st.width;
       var back = Math.min(alen, len * 0.9);
-      pts[pts.length - 1] = { x: end.x - ux * back, y: end.y - uy * back };
-      ev.line.setAttribute("d", splinePath(pts));
+      var cut = { x: end.x - ux * back, y: end.y - uy * back };
+      pts[pts.length - 1] = cut;
+      ev.line.setAttribute("d", ev.loop ? loopPath(ev.loop, cut) : splinePath(pts));
       ev.line.setAttribute("stroke", st.color);
       ev.line.setAttribute("stroke-width", st.width.toFixed(2));
       if (st.dash) ev.line.setAttribute("stroke-dasharray", st.dash);
@@ -621,17 +653,35 @@
     }
   }
 
+  /* whole map in view (the "fit" button) */
   function fit() {
     var cw = canvasEl.clientWidth || 800;
     var ch = canvasEl.clientHeight || 600;
-    var gw = layout.width;
-    var gh = layout.height;
-    var k = Math.min(1.25, cw / gw, ch / gh);
-    var floor = Math.min(0.7, cw / gw);
-    if (k < floor) k = floor; // keep labels readable: fit the width, start at the top
+    var k = Math.min(1.25, cw / layout.width, ch / layout.height);
     view.k = k;
-    view.x = gw * k <= cw ? (cw - gw * k) / 2 : 0;
-    view.y = gh * k <= ch ? (ch - gh * k) / 2 : 0;
+    view.x = (cw - layout.width * k) / 2;
+    view.y = (ch - layout.height * k) / 2;
+    applyView();
+  }
+
+  /* first view: the whole map when it is readable so, otherwise a readable scale from the top,
+   * centred on the start marker */
+  var READABLE = 0.72;
+  function initialView() {
+    var cw = canvasEl.clientWidth || 800;
+    var ch = canvasEl.clientHeight || 600;
+    var k = Math.min(1.25, cw / layout.width, ch / layout.height);
+    if (k >= READABLE) {
+      fit();
+      return;
+    }
+    k = Math.max(READABLE, Math.min(1, cw / layout.width));
+    var start = layout.g.node("S");
+    view.k = k;
+    view.x = layout.width * k <= cw ? (cw - layout.width * k) / 2 : cw / 2 - start.x * k;
+    view.x = Math.min(0, Math.max(cw - layout.width * k, view.x));
+    if (layout.width * k <= cw) view.x = (cw - layout.width * k) / 2;
+    view.y = 0;
     applyView();
   }
 
@@ -722,7 +772,7 @@
     if (selected !== null && selected.charAt(0) === "e") selected = null; // edge keys are per layout
     draw();
     if (selected !== null && !(selected in nodeViews)) selected = null;
-    fit();
+    initialView();
     select(selected);
     svg.setAttribute("data-edges", String(edgeViews.filter(function (ev) { return ev.model.kind === "dfg"; }).length));
   }
