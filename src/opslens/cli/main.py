@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -23,13 +23,13 @@ app = typer.Typer(
 err = Console(stderr=True)
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     json = "json"
     html = "html"
 
 
-class Language(str, Enum):
+class Language(StrEnum):
     en = "en"
     zh = "zh"
 
@@ -75,48 +75,71 @@ def analyze(
     ],
     case: Annotated[str | None, typer.Option("--case", help="Case-id column.")] = None,
     activity: Annotated[str | None, typer.Option("--activity", help="Activity column.")] = None,
-    start: Annotated[str | None, typer.Option("--start", help="Start-time column (interval logs).")] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="Start-time column (interval logs).")
+    ] = None,
     end: Annotated[
         str | None, typer.Option("--end", "--timestamp", help="Event-time (end) column.")
     ] = None,
     resource: Annotated[str | None, typer.Option("--resource", help="Resource column.")] = None,
     lifecycle: Annotated[
-        str | None, typer.Option("--lifecycle", help="Lifecycle-transition column (start/complete).")
+        str | None,
+        typer.Option("--lifecycle", help="Lifecycle-transition column (start/complete)."),
     ] = None,
     timezone: Annotated[
         str | None,
-        typer.Option("--timezone", "--tz", help="Zone of times without offset (default: this machine's)."),
+        typer.Option(
+            "--timezone", "--tz", help="Zone of times without offset (default: this machine's)."
+        ),
     ] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")] = OutputFormat.table,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.table,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write to this file instead of standard output.")
+        Path | None,
+        typer.Option("--out", "-o", help="Write to this file instead of standard output."),
     ] = None,
     top: Annotated[int, typer.Option("--top", min=0, help="How many variants to list.")] = 10,
-    lang: Annotated[Language, typer.Option("--lang", help="Language of the HTML report.")] = Language.en,
-    since: Annotated[str | None, typer.Option("--since", help="Only cases active on or after this time.")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Only cases active on or before this time.")] = None,
+    lang: Annotated[
+        Language, typer.Option("--lang", help="Language of the HTML report.")
+    ] = Language.en,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only cases active on or after this time.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Only cases active on or before this time.")
+    ] = None,
     with_activity: Annotated[
-        list[str] | None, typer.Option("--with-activity", help="Only cases containing this activity (repeatable).")
+        list[str] | None,
+        typer.Option("--with-activity", help="Only cases containing this activity (repeatable)."),
     ] = None,
     without_activity: Annotated[
-        list[str] | None, typer.Option("--without-activity", help="Only cases without this activity (repeatable).")
+        list[str] | None,
+        typer.Option("--without-activity", help="Only cases without this activity (repeatable)."),
     ] = None,
     where: Annotated[
         list[str] | None,
         typer.Option("--where", help="Only cases with an event where COLUMN=VALUE (repeatable)."),
     ] = None,
     min_duration: Annotated[
-        str | None, typer.Option("--min-case-duration", help="Only cases at least this long (e.g. 4h, 2d).")
+        str | None,
+        typer.Option("--min-case-duration", help="Only cases at least this long (e.g. 4h, 2d)."),
     ] = None,
     max_duration: Annotated[
-        str | None, typer.Option("--max-case-duration", help="Only cases at most this long (e.g. 4h, 2d).")
+        str | None,
+        typer.Option("--max-case-duration", help="Only cases at most this long (e.g. 4h, 2d)."),
     ] = None,
     engine: Annotated[
-        str, typer.Option("--engine", help="fast (DuckDB + NumPy) or portable (pure Ibis).", hidden=True)
+        str,
+        typer.Option(
+            "--engine", help="fast (DuckDB + NumPy) or portable (pure Ibis).", hidden=True
+        ),
     ] = "fast",
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")
+    ] = False,
 ) -> None:
-    """Analyse an event log: DFG, activities, waiting and service times, variants, rework, bottlenecks.
+    """Analyse an event log: DFG, activities, waiting/service time, variants, rework, bottlenecks.
 
     Columns are recognised from their names (English, Chinese, XES/PM4Py); name them with the
     mapping options when they are not. Rows without a case, an activity or a readable time are
@@ -127,9 +150,26 @@ def analyze(
 
     try:
         _analyze(
-            log, case, activity, start, end, resource, lifecycle, timezone, fmt, out, top, lang,
-            since, until, with_activity or [], without_activity or [], where or [], min_duration,
-            max_duration, engine,
+            log,
+            case,
+            activity,
+            start,
+            end,
+            resource,
+            lifecycle,
+            timezone,
+            fmt,
+            out,
+            top,
+            lang,
+            since,
+            until,
+            with_activity or [],
+            without_activity or [],
+            where or [],
+            min_duration,
+            max_duration,
+            engine,
         )
     except OpslensError as exc:
         fail(str(exc))
@@ -188,17 +228,20 @@ def _analyze(
         )
     filters += [ActivityFilter(a, present=True) for a in with_activity]
     filters += [ActivityFilter(a, present=False) for a in without_activity]
+    clauses = []
     for clause in where:
         column, sep, value = clause.partition("=")
-        if not sep or not column:
+        if not sep or not column.strip():
             fail(f"--where: {clause!r} is not COLUMN=VALUE")
-        filters.append(AttributeFilter(column.strip(), [value.strip()]))
+        clauses.append((column.strip(), value.strip()))
     if min_duration or max_duration:
         try:
             lo = parse_duration(min_duration) if min_duration else None
             hi = parse_duration(max_duration) if max_duration else None
         except ValueError:
-            fail("--min-case-duration/--max-case-duration: use a number of seconds or 30min, 4h, 2d")
+            fail(
+                "--min-case-duration/--max-case-duration: use a number of seconds or 30min, 4h, 2d"
+            )
         filters.append(CaseDurationFilter(lo, hi))
 
     mapping = ColumnMapping(
@@ -208,6 +251,7 @@ def _analyze(
     with phases(log_path, enabled=show_progress) as progress:
         progress.step("reading")
         log = read_event_log(log_path, mapping, timezone=tz)
+        filters += [AttributeFilter(log.canonical_column(c), [v]) for c, v in clauses]
         progress.step("analysing")
         if engine not in ("fast", "portable"):
             fail(f"--engine: {engine!r} is not fast or portable")

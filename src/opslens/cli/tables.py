@@ -46,38 +46,78 @@ def print_tables(result: AnalysisResult, log: EventLog, console: Console) -> Non
     t.add_column("share of case time", justify="right")
     t.add_column("mean", justify="right")
     for i, b in enumerate(result.bottlenecks[:MAX_ROWS], 1):
-        t.add_row(str(i), b.kind, b.name, human_duration(b.total_s), percent(b.share_of_time),
-                  human_duration(b.mean_s))
+        t.add_row(
+            str(i),
+            b.kind,
+            b.name,
+            human_duration(b.total_s),
+            percent(b.share_of_time),
+            human_duration(b.mean_s),
+        )
     console.print(t)
 
     t = Table(title="Activities", title_justify="left")
-    for col, just in [("activity", "left"), ("instances", "right"), ("cases", "right"),
-                      ("rework cases", "right"), ("mean service", "right"),
-                      ("mean waiting", "right"), ("share of time", "right")]:
+    for col, just in [
+        ("activity", "left"),
+        ("instances", "right"),
+        ("cases", "right"),
+        ("rework cases", "right"),
+        ("mean service", "right"),
+        ("mean waiting", "right"),
+        ("share of time", "right"),
+    ]:
         t.add_column(col, justify=just)  # type: ignore[arg-type]
     for a in result.activities:
-        t.add_row(a.activity, count(a.instances), count(a.cases), count(a.rework_cases),
-                  human_duration(a.service.mean) if a.service else "–",
-                  human_duration(a.waiting.mean) if a.waiting else "–", percent(a.share_of_time))
+        t.add_row(
+            a.activity,
+            count(a.instances),
+            count(a.cases),
+            count(a.rework_cases),
+            human_duration(a.service.mean) if a.service else "–",
+            human_duration(a.waiting.mean) if a.waiting else "–",
+            percent(a.share_of_time),
+        )
     console.print(t)
 
     t = Table(title=f"Directly-follows (top {MAX_ROWS} of {len(result.dfg)})", title_justify="left")
-    for col, just in [("from", "left"), ("to", "left"), ("frequency", "right"),
-                      ("mean", "right"), ("median", "right"), ("max", "right")]:
+    for col, just in [
+        ("from", "left"),
+        ("to", "left"),
+        ("frequency", "right"),
+        ("mean", "right"),
+        ("median", "right"),
+        ("max", "right"),
+    ]:
         t.add_column(col, justify=just)  # type: ignore[arg-type]
     for e in result.dfg[:MAX_ROWS]:
-        t.add_row(e.source, e.target, count(e.frequency), human_duration(e.duration.mean),
-                  human_duration(e.duration.median), human_duration(e.duration.max))
+        t.add_row(
+            e.source,
+            e.target,
+            count(e.frequency),
+            human_duration(e.duration.mean),
+            human_duration(e.duration.median),
+            human_duration(e.duration.max),
+        )
     console.print(t)
 
     v = result.variants
     t = Table(title=f"Variants (top {len(v.top)} of {count(v.count)})", title_justify="left")
-    for col, just in [("#", "right"), ("cases", "right"), ("share", "right"),
-                      ("mean duration", "right"), ("activities", "left")]:
+    for col, just in [
+        ("#", "right"),
+        ("cases", "right"),
+        ("share", "right"),
+        ("mean duration", "right"),
+        ("activities", "left"),
+    ]:
         t.add_column(col, justify=just)  # type: ignore[arg-type]
     for i, var in enumerate(v.top, 1):
-        t.add_row(str(i), count(var.cases), percent(var.share), human_duration(var.duration_mean),
-                  " → ".join(var.activities))
+        t.add_row(
+            str(i),
+            count(var.cases),
+            percent(var.share),
+            human_duration(var.duration_mean),
+            " → ".join(var.activities),
+        )
     console.print(t)
 
     if result.rework_cases:

@@ -13,7 +13,6 @@ import pytest
 
 from opslens.core.errors import (
     ConfigError,
-    InputError,
     InsufficientDataError,
     MissingColumnError,
     UnreadableFileError,
@@ -112,6 +111,8 @@ def test_invalid_gbk_byte_names_the_line(tmp_path: Path) -> None:
         ("2024/6/2 15:00", utc(2024, 6, 2, 7, 0)),
         ("2024年6月2日 15:00", utc(2024, 6, 2, 7, 0)),
         ("2024年6月2日", utc(2024, 6, 1, 16, 0)),
+        ("2024-06-02", utc(2024, 6, 1, 16, 0)),  # a date alone is local midnight, not UTC
+        ("2024-06-02 15:00:00 +0800", utc(2024, 6, 2, 7, 0)),
         ("45445.625", utc(2024, 6, 2, 7, 0)),  # Excel serial number of 2024-06-02 15:00
         ("45445", utc(2024, 6, 1, 16, 0)),
     ],
@@ -129,6 +130,17 @@ def test_naive_times_take_the_configured_zone(tmp_path: Path) -> None:
     path.write_text("case,activity,time\nc1,A,2024-01-15 12:00\n", encoding="utf-8")
     assert events(read_event_log(path, timezone="Europe/Berlin"))[0]["end"] == utc(2024, 1, 15, 11)
     assert events(read_event_log(path, timezone="UTC"))[0]["end"] == utc(2024, 1, 15, 12)
+
+
+def test_zone_does_not_depend_on_the_session(tmp_path: Path) -> None:
+    """Ibis sets its connection to UTC; naive times must still be read in the log's zone."""
+    path = tmp_path / "log.csv"
+    path.write_text("case,activity,time\nc1,A,2024-01-15 12:00\n", encoding="utf-8")
+    log = read_event_log(path, timezone="Asia/Shanghai")
+    before = events(log)[0]["end"]
+    _ = log.table  # connects Ibis to the same DuckDB connection
+    log.con.execute("SET TimeZone = 'America/New_York'")
+    assert events(log)[0]["end"] == before == utc(2024, 1, 15, 4)
 
 
 def test_unknown_time_zone_is_a_config_error(tmp_path: Path) -> None:
@@ -256,18 +268,33 @@ def test_one_column_for_two_roles_is_refused(tmp_path: Path) -> None:
         (["单号", "步骤", "时间", "操作人"], ColumnMapping("单号", "步骤", None, "时间", "操作人")),
         (["订单号", "节点", "时间"], ColumnMapping("订单号", "节点", None, "时间")),
         (
-            ["case:concept:name", "concept:name", "time:timestamp", "start_timestamp",
-             "org:resource", "lifecycle:transition", "concept:instance"],
-            ColumnMapping("case:concept:name", "concept:name", "start_timestamp",
-                          "time:timestamp", "org:resource", "lifecycle:transition",
-                          "concept:instance"),
+            [
+                "case:concept:name",
+                "concept:name",
+                "time:timestamp",
+                "start_timestamp",
+                "org:resource",
+                "lifecycle:transition",
+                "concept:instance",
+            ],
+            ColumnMapping(
+                "case:concept:name",
+                "concept:name",
+                "start_timestamp",
+                "time:timestamp",
+                "org:resource",
+                "lifecycle:transition",
+                "concept:instance",
+            ),
         ),
         (
             ["Case ID", "Activity", "Start Time", "End Time", "Resource"],
             ColumnMapping("Case ID", "Activity", "Start Time", "End Time", "Resource"),
         ),
-        (["case:startdate", "case:concept:name", "concept:name", "time:timestamp"],
-         ColumnMapping("case:concept:name", "concept:name", None, "time:timestamp")),
+        (
+            ["case:startdate", "case:concept:name", "concept:name", "time:timestamp"],
+            ColumnMapping("case:concept:name", "concept:name", None, "time:timestamp"),
+        ),
     ],
 )
 def test_suggest_mapping(columns: list[str], expected: ColumnMapping) -> None:
@@ -362,7 +389,7 @@ def test_corrupt_xlsx(tmp_path: Path) -> None:
     wb.save(good)
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(good.read_bytes()[:200])
-    with pytest.raises(UnreadableFileError, match="bad.xlsx"):
+    with pytest.raises(UnreadableFileError, match=r"bad\.xlsx"):
         read_event_log(bad)
 
 

@@ -14,7 +14,7 @@ import tempfile
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 import pyarrow as pa
@@ -93,34 +93,41 @@ def _s(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _timestamp_sql(column: str, dtype: str) -> str:
+def _timestamp_sql(column: str, dtype: str, timezone: str) -> str:
     """SQL turning a source column of ``dtype`` into TIMESTAMPTZ (NULL where unreadable).
 
-    Naive values are read in the connection's time zone (set to the configured zone).
+    Values with an offset (or ``Z``) keep their instant; naive values are read in ``timezone``
+    explicitly, so the result never depends on the connection's session time zone.
     """
     c = _q(column)
+    tz = _s(timezone)
     dt = dtype.upper()
     if dt.startswith("TIMESTAMP WITH TIME ZONE") or dt == "TIMESTAMPTZ":
         return c
     if dt.startswith("TIMESTAMP") or dt == "DATE":
-        return f"CAST(CAST({c} AS TIMESTAMP) AS TIMESTAMPTZ)"
+        return f"timezone({tz}, CAST({c} AS TIMESTAMP))"
     excel = (
-        "CAST(TIMESTAMP '1899-12-30' + to_microseconds(CAST(round({v} * 86400000000) AS BIGINT)) "
-        "AS TIMESTAMPTZ)"
+        "timezone({tz}, TIMESTAMP '1899-12-30' + "
+        "to_microseconds(CAST(round({v} * 86400000000) AS BIGINT)))"
     )
-    if any(dt.startswith(t) for t in ("DOUBLE", "FLOAT", "DECIMAL", "INTEGER", "BIGINT", "HUGEINT",
-                                      "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER", "REAL")):
+    numeric = ("DOUBLE", "FLOAT", "DECIMAL", "INTEGER", "BIGINT", "HUGEINT", "SMALLINT",
+               "TINYINT", "UBIGINT", "UINTEGER", "REAL")
+    if any(dt.startswith(t) for t in numeric):
         v = f"CAST({c} AS DOUBLE)"
-        return f"CASE WHEN {v} BETWEEN 1 AND 2958465 THEN {excel.format(v=v)} END"
+        return f"CASE WHEN {v} BETWEEN 1 AND 2958465 THEN {excel.format(tz=tz, v=v)} END"
     t = f"trim(CAST({c} AS VARCHAR))"
     fmts = "[" + ", ".join(_s(f) for f in _TEXT_FORMATS) + "]"
     num = f"TRY_CAST({t} AS DOUBLE)"
     return (
-        f"CASE WHEN {c} IS NULL OR {t} = '' THEN NULL ELSE coalesce("
-        f"TRY_CAST({t} AS TIMESTAMPTZ), "
-        f"CAST(try_strptime({t}, {fmts}) AS TIMESTAMPTZ), "
+        f"CASE WHEN {c} IS NULL OR {t} = '' THEN NULL "
+        f"WHEN regexp_matches({t}, ':[0-9]{{2}}(\\.[0-9]+)? ?(Z|z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$') "
+        f"THEN TRY_CAST({t} AS TIMESTAMPTZ) "
+        f"ELSE timezone({tz}, coalesce("
+        f"TRY_CAST({t} AS TIMESTAMP), "
+        f"try_strptime({t}, {fmts}), "
         f"CASE WHEN regexp_full_match({t}, '[0-9]+(\\.[0-9]+)?') AND {num} BETWEEN 1 AND 2958465 "
-        f"THEN {excel.format(v=num)} END) END"
+        f"THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round({num} * 86400000000) AS BIGINT))"
+        f" END)) END"
     )
 
 
@@ -167,7 +174,7 @@ class EventLog:
         self.open_instances = open_instances
         self.attributes = attributes
         self._work_dir = work_dir
-        self._ibis: object | None = None
+        self._ibis: Any = None
         if work_dir is not None:
             self._finalizer = weakref.finalize(self, shutil.rmtree, work_dir, True)
 
@@ -178,7 +185,14 @@ class EventLog:
 
         if self._ibis is None:
             self._ibis = ibis.duckdb.from_connection(self.con)
-        return self._ibis.table("events")  # type: ignore[attr-defined, no-any-return]
+        return self._ibis.table("events")
+
+    def canonical_column(self, name: str) -> str:
+        """The events' column for a source column name (``处理人`` → ``resource``)."""
+        for role, source in self.mapping.as_dict().items():
+            if source == name and role in ("case", "activity", "start", "end", "resource"):
+                return "case_id" if role == "case" else role
+        return name
 
     def to_arrow(self) -> pa.Table:
         """The canonical events, in (case, start, end, row) order."""
@@ -205,7 +219,7 @@ class EventLog:
 
 
 def _connect(timezone: str, work_dir: Path | None) -> duckdb.DuckDBPyConnection:
-    config = {
+    config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": "false",
         "autoload_known_extensions": "true",
     }
@@ -215,7 +229,9 @@ def _connect(timezone: str, work_dir: Path | None) -> duckdb.DuckDBPyConnection:
         con.execute(f"SET TimeZone = {_s(timezone)}")
     except duckdb.Error:
         con.close()
-        raise ConfigError(f"unknown time zone {timezone!r} (use an IANA name like Asia/Shanghai)") from None
+        raise ConfigError(
+            f"unknown time zone {timezone!r} (use an IANA name like Asia/Shanghai)"
+        ) from None
     if work_dir is not None:
         con.execute(f"SET temp_directory = {_s(str(work_dir / 'spill'))}")
     return con
@@ -288,8 +304,10 @@ def _canonicalise(
     assert chosen.case and chosen.activity and chosen.end  # validate() guarantees these
     types = dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE raw)").fetchall())
 
-    end_sql = _timestamp_sql(chosen.end, types[chosen.end])
-    start_sql = _timestamp_sql(chosen.start, types[chosen.start]) if chosen.start else "NULL"
+    end_sql = _timestamp_sql(chosen.end, types[chosen.end], timezone)
+    start_sql = (
+        _timestamp_sql(chosen.start, types[chosen.start], timezone) if chosen.start else "NULL"
+    )
     resource_sql = _text_sql(chosen.resource) if chosen.resource else "CAST(NULL AS VARCHAR)"
     lifecycle_sql = (
         f"lower(trim(CAST({_q(chosen.lifecycle)} AS VARCHAR)))" if chosen.lifecycle else "NULL"
@@ -297,7 +315,11 @@ def _canonicalise(
     instance_sql = _text_sql(chosen.instance) if chosen.instance else "CAST(NULL AS VARCHAR)"
     attributes = tuple(c for c in raw.columns if c not in set(chosen.used_columns()))
     attr_sql = "".join(f", {_q(a)}" for a in attributes)
-    start_given = f"{_q(chosen.start)} IS NOT NULL AND trim(CAST({_q(chosen.start)} AS VARCHAR)) <> ''" if chosen.start else "false"
+    start_given = (
+        f"{_q(chosen.start)} IS NOT NULL AND trim(CAST({_q(chosen.start)} AS VARCHAR)) <> ''"
+        if chosen.start
+        else "false"
+    )
 
     # One row per source row, with parsed values and the first reason to reject it (if any).
     con.execute(
@@ -351,14 +373,15 @@ def _canonicalise(
         open_instances = _pair_lifecycle(con)
     else:
         has_start = chosen.start is not None and con.execute(
-            'SELECT count(*) FROM parsed WHERE __problem IS NULL AND start IS NOT NULL '
+            "SELECT count(*) FROM parsed WHERE __problem IS NULL AND start IS NOT NULL "
             'AND start <> "end"'
         ).fetchall()[0] != (0,)
         lifecycle = "interval" if has_start else "atomic"
         con.execute(
             f"""
             CREATE OR REPLACE VIEW events AS
-            SELECT case_id, activity, coalesce(start, "end") AS start, "end", resource, row{attr_sql}
+            SELECT case_id, activity, coalesce(start, "end") AS start, "end", resource,
+                   row{attr_sql}
             FROM parsed WHERE __problem IS NULL
             """
         )
@@ -397,8 +420,12 @@ _REASONS = {
 def _list_rejections(
     con: duckdb.DuckDBPyConnection, mapping: ColumnMapping, source: str
 ) -> tuple[RejectedRow, ...]:
-    columns = {"case": mapping.case, "activity": mapping.activity, "end": mapping.end,
-               "start": mapping.start}
+    columns = {
+        "case": mapping.case,
+        "activity": mapping.activity,
+        "end": mapping.end,
+        "start": mapping.start,
+    }
     value_sql = ", ".join(
         f"CAST(r.{_q(c)} AS VARCHAR) AS {_q('v_' + role)}" for role, c in columns.items() if c
     )

@@ -12,9 +12,9 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
-import zlib
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -64,7 +64,9 @@ def detect_format(path: Path) -> Format:
     if name.endswith(".gz"):
         raise UnreadableFileError("the file ends in .gz but is not gzip-compressed", file=str(path))
     if name.endswith((".xlsx", ".xlsm")):
-        raise UnreadableFileError("the file ends in .xlsx but is not an Excel workbook", file=str(path))
+        raise UnreadableFileError(
+            "the file ends in .xlsx but is not an Excel workbook", file=str(path)
+        )
     if name.endswith(".parquet"):
         raise UnreadableFileError("the file ends in .parquet but is not Parquet", file=str(path))
     if name.endswith(".xls"):
@@ -111,7 +113,7 @@ def _transcode(path: Path, encoding: str, target: Path) -> None:
             except UnicodeDecodeError as exc:
                 bad_line = line + chunk[: exc.start].count(b"\n")
                 raise UnreadableFileError(
-                    f"byte {chunk[exc.start:exc.start + 1]!r} is not valid {encoding}",
+                    f"byte {chunk[exc.start : exc.start + 1]!r} is not valid {encoding}",
                     file=str(path),
                     row=bad_line,
                 ) from None
@@ -174,8 +176,10 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, work_dir: Path) -> Raw
     )
     # The parallel reader first; rows with missing trailing fields need null padding, which
     # DuckDB only combines with quoted newlines in its serial reader.
-    attempts = [f"read_csv({common}, strict_mode = false)",
-                f"read_csv({common}, strict_mode = false, null_padding = true, parallel = false)"]
+    attempts = [
+        f"read_csv({common}, strict_mode = false)",
+        f"read_csv({common}, strict_mode = false, null_padding = true, parallel = false)",
+    ]
     for i, reader in enumerate(attempts):
         try:
             con.execute(
@@ -188,9 +192,16 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, work_dir: Path) -> Raw
                 raise UnreadableFileError(
                     f"not a readable CSV file: {' '.join(str(exc).split())[:300]}", file=str(path)
                 ) from None
-    con.execute(f"CREATE OR REPLACE VIEW raw AS SELECT * FROM read_parquet({_sql_str(str(raw_parquet))})")
+    con.execute(
+        f"CREATE OR REPLACE VIEW raw AS SELECT * FROM read_parquet({_sql_str(str(raw_parquet))})"
+    )
     cols = _columns(con)
     return RawSource("csv", cols, encoding=encoding, delimiter=delimiter)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _columns(con: duckdb.DuckDBPyConnection) -> tuple[str, ...]:
@@ -221,9 +232,14 @@ def _load_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> RawSource:
         rows = workbook.get_sheet_by_name(names[0]).to_python(skip_empty_area=False)
     except UnreadableFileError:
         raise
-    except (zipfile.BadZipFile, OSError, ValueError, Exception) as exc:  # calamine raises its own types
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        Exception,
+    ) as exc:  # calamine raises its own types
         raise UnreadableFileError(
-            f"not a readable Excel workbook: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
+            f"not a readable Excel workbook: {_first_line(exc)}",
             file=str(path),
         ) from None
     # Skip leading blank rows; the first non-blank row is the header.
@@ -232,7 +248,9 @@ def _load_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> RawSource:
         start += 1
     if start == len(rows):
         raise UnreadableFileError("the first sheet is empty", file=str(path))
-    header = [str(c).strip() if c not in (None, "") else f"column{i}" for i, c in enumerate(rows[start])]
+    header = [
+        str(c).strip() if c not in (None, "") else f"column{i}" for i, c in enumerate(rows[start])
+    ]
     seen: dict[str, int] = {}
     for i, name in enumerate(header):
         if name in seen:
@@ -250,7 +268,10 @@ def _load_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> RawSource:
         for i, h in enumerate(header):
             columns[h].append(_cell_text(values[i]) if i < len(values) else None)
     table = pa.table(
-        {"__row": pa.array(row_numbers, pa.int64()), **{h: pa.array(v, pa.string()) for h, v in columns.items()}}
+        {
+            "__row": pa.array(row_numbers, pa.int64()),
+            **{h: pa.array(v, pa.string()) for h, v in columns.items()},
+        }
     )
     con.register("raw_arrow", table)
     con.execute("CREATE OR REPLACE VIEW raw AS SELECT * FROM raw_arrow")
@@ -308,4 +329,3 @@ def load_raw(
     if not count or count[0] == 0:
         raise InsufficientDataError(f"{path}: the file holds no events (only a header or nothing)")
     return raw
-

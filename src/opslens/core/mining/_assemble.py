@@ -70,8 +70,15 @@ def stats_of(values: npt.NDArray[np.float64]) -> StatsRow:
     """Stats of a non-empty array the way the contract defines them (sample stdev)."""
     n = int(values.size)
     std = float(np.std(values, ddof=1)) if n >= 2 else None
-    return (n, float(values.mean()), float(np.median(values)), float(values.min()),
-            float(values.max()), float(values.sum()), std)
+    return (
+        n,
+        float(values.mean()),
+        float(np.median(values)),
+        float(values.min()),
+        float(values.max()),
+        float(values.sum()),
+        std,
+    )
 
 
 def _histogram(durations: npt.NDArray[np.float64]) -> Histogram:
@@ -92,15 +99,17 @@ def _top_variants(agg: Aggregates, n_cases: int, top: int) -> tuple[Variant, ...
     """
     if top <= 0 or not agg.variant_rows:
         return ()
-    counts = np.fromiter((r[0] for r in agg.variant_rows), dtype=np.int64,
-                         count=len(agg.variant_rows))
+    counts = np.fromiter(
+        (r[0] for r in agg.variant_rows), dtype=np.int64, count=len(agg.variant_rows)
+    )
     if counts.size > top:
         threshold = int(np.partition(counts, counts.size - top)[counts.size - top])
         candidates = [r for r in agg.variant_rows if r[0] >= threshold]
     else:
         candidates = list(agg.variant_rows)
-    keyed = sorted(((-r[0], agg.variant_sequence(r[3]), r) for r in candidates),
-                   key=lambda x: (x[0], x[1]))[:top]
+    keyed = sorted(
+        ((-r[0], agg.variant_sequence(r[3]), r) for r in candidates), key=lambda x: (x[0], x[1])
+    )[:top]
     names = agg.activity_names
     return tuple(
         Variant(
@@ -155,14 +164,20 @@ def assemble(
     for a in activities:
         if a.total_s > 0:
             bottlenecks.append(
-                Bottleneck("activity", a.activity, a.total_s, share(a.total_s),
-                           a.total_s / a.instances)
+                Bottleneck(
+                    "activity", a.activity, a.total_s, share(a.total_s), a.total_s / a.instances
+                )
             )
     for e in dfg:
         if e.duration.sum > 0:
             bottlenecks.append(
-                Bottleneck("transition", f"{e.source} → {e.target}", e.duration.sum,
-                           share(e.duration.sum), e.duration.mean)
+                Bottleneck(
+                    "transition",
+                    f"{e.source} → {e.target}",
+                    e.duration.sum,
+                    share(e.duration.sum),
+                    e.duration.mean,
+                )
             )
     bottlenecks.sort(key=lambda b: (-b.total_s, b.kind, b.name))
 
@@ -184,17 +199,25 @@ def assemble(
             open_instances=open_instances,
         ),
         dfg=dfg,
-        start_activities={names[c]: n for c, n in sorted(agg.start_counts.items(),
-                                                         key=lambda kv: (-kv[1], names[kv[0]]))},
-        end_activities={names[c]: n for c, n in sorted(agg.end_counts.items(),
-                                                       key=lambda kv: (-kv[1], names[kv[0]]))},
+        start_activities={
+            names[c]: n
+            for c, n in sorted(agg.start_counts.items(), key=lambda kv: (-kv[1], names[kv[0]]))
+        },
+        end_activities={
+            names[c]: n
+            for c, n in sorted(agg.end_counts.items(), key=lambda kv: (-kv[1], names[kv[0]]))
+        },
         activities=tuple(activities),
         case_duration=case_duration,
         case_duration_histogram=_histogram(durations),
-        variants=VariantSummary(count=agg.variant_count,
-                                top=_top_variants(agg, n_cases, top_variants)),
-        rework_cases={a.activity: a.rework_cases for a in sorted(activities,
-                      key=lambda a: (-a.rework_cases, a.activity)) if a.rework_cases > 0},
+        variants=VariantSummary(
+            count=agg.variant_count, top=_top_variants(agg, n_cases, top_variants)
+        ),
+        rework_cases={
+            a.activity: a.rework_cases
+            for a in sorted(activities, key=lambda a: (-a.rework_cases, a.activity))
+            if a.rework_cases > 0
+        },
         bottlenecks=tuple(bottlenecks),
         source=source,
     )

@@ -36,7 +36,7 @@ _P2 = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
 def _stats_rows(con: duckdb.DuckDBPyConnection, sql: str) -> dict[int, StatsRow]:
-    return {int(r[0]): tuple(r[1:]) for r in con.execute(sql).fetchall()}  # type: ignore[misc]
+    return {int(r[0]): tuple(r[1:]) for r in con.execute(sql).fetchall()}
 
 
 def _powers(base: np.uint64, n: int) -> npt.NDArray[np.uint64]:
@@ -185,7 +185,9 @@ def _variants(
     del code
     con.register(
         "__cases",
-        pa.table({"h1": h1, "h2": h2, "len": lengths, "case": np.arange(n_cases), "d": duration_us}),
+        pa.table(
+            {"h1": h1, "h2": h2, "len": lengths, "case": np.arange(n_cases), "d": duration_us}
+        ),
     )
     rows = con.execute(
         """

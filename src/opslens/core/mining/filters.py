@@ -60,7 +60,9 @@ class TimeRangeFilter:
     def __post_init__(self) -> None:
         for bound in (self.start, self.end):
             if bound is not None and bound.tzinfo is None:
-                raise ConfigError("time-range bounds need a time zone (e.g. 2024-06-01T00:00+08:00)")
+                raise ConfigError(
+                    "time-range bounds need a time zone (e.g. 2024-06-01T00:00+08:00)"
+                )
         if self.start and self.end and self.start > self.end:
             raise ConfigError("the time range starts after it ends")
 
@@ -77,24 +79,24 @@ class TimeRangeFilter:
                 pred &= table.end <= hi
             return table.filter(pred)
         bounds = table.group_by("case_id").aggregate(
-            __first=table.start.min(), __last=table.end.max()
+            first_=table.start.min(), last_=table.end.max()
         )
         pred = ibis.literal(True)
         if self.mode == "intersecting":
             if lo is not None:
-                pred &= bounds.__last >= lo
+                pred &= bounds.last_ >= lo
             if hi is not None:
-                pred &= bounds.__first <= hi
+                pred &= bounds.first_ <= hi
         elif self.mode == "contained":
             if lo is not None:
-                pred &= bounds.__first >= lo
+                pred &= bounds.first_ >= lo
             if hi is not None:
-                pred &= bounds.__last <= hi
+                pred &= bounds.last_ <= hi
         elif self.mode == "started":
             if lo is not None:
-                pred &= bounds.__first >= lo
+                pred &= bounds.first_ >= lo
             if hi is not None:
-                pred &= bounds.__first <= hi
+                pred &= bounds.first_ <= hi
         else:
             raise ConfigError(f"unknown time-range mode {self.mode!r}")
         return table.semi_join(bounds.filter(pred).select("case_id"), "case_id")
@@ -111,12 +113,12 @@ class VariantFilter:
         import ibis
 
         seqs = table.group_by("case_id").aggregate(
-            __seq=table.activity.collect(order_by=[table.start, table.end, table.row])
+            seq_=table.activity.collect(order_by=[table.start, table.end, table.row])
         )
         wanted = [ibis.literal(list(v), type="array<string>") for v in self.variants]
         if not wanted:
             return table if not self.keep else table.filter(ibis.literal(False))
-        pred = ibis.or_(*[seqs.__seq == w for w in wanted])
+        pred = ibis.or_(*[seqs.seq_ == w for w in wanted])
         return _keep_cases(table, seqs.filter(pred).select("case_id"), self.keep)
 
 
@@ -154,13 +156,13 @@ class CaseDurationFilter:
         import ibis
 
         bounds = table.group_by("case_id").aggregate(
-            __d=table.end.max().delta(table.start.min(), unit="microsecond")
+            d_=table.end.max().delta(table.start.min(), unit="microsecond")
         )
         pred = ibis.literal(True)
         if self.min_s is not None:
-            pred &= bounds.__d >= int(round(self.min_s * 1_000_000))
+            pred &= bounds.d_ >= round(self.min_s * 1_000_000)
         if self.max_s is not None:
-            pred &= bounds.__d <= int(round(self.max_s * 1_000_000))
+            pred &= bounds.d_ <= round(self.max_s * 1_000_000)
         return table.semi_join(bounds.filter(pred).select("case_id"), "case_id")
 
 

@@ -118,8 +118,9 @@ def aggregate_portable(table: ir.Table) -> Aggregates:
     durations = cases.select("d").to_pyarrow().column("d").to_numpy()
     case_durations = np.asarray(durations, dtype=np.int64) / _US
     variants = _rows(
-        cases.group_by("seq").aggregate(n=cases.count(), mean=cases.d.mean(),
-                                        median=cases.d.median())
+        cases.group_by("seq").aggregate(
+            n=cases.count(), mean=cases.d.mean(), median=cases.d.median()
+        )
     )
     sequences = [tuple(code[a] for a in v["seq"]) for v in variants]
     variant_rows = [
