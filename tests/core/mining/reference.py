@@ -17,6 +17,7 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 """Time zero of the integer-microsecond times used below."""
@@ -152,7 +153,7 @@ def analyze_reference(rows: list[Row], *, top_variants: int = 10) -> dict:
     edges: dict[tuple[str, str], list[int]] = {}
     waiting: dict[str, list[int]] = {a: [] for a in names}
     for seq in cases.values():
-        for a, b in zip(seq, seq[1:], strict=False):
+        for a, b in pairwise(seq):
             gap = max(b.start, a.end) - a.end
             edges.setdefault((a.activity, b.activity), []).append(gap)
             waiting[b.activity].append(gap)

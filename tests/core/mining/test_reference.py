@@ -17,11 +17,19 @@ from hypothesis import strategies as st
 from opslens.core.eventlog import ColumnMapping, event_log_from_arrow
 from opslens.core.mining import analyze
 
-from .reference import US, Row, analyze_reference, comparable, differences, to_datetime, to_instances
+from .reference import (
+    US,
+    Row,
+    analyze_reference,
+    comparable,
+    differences,
+    to_datetime,
+    to_instances,
+)
 
 ENGINES = ("fast", "portable")
 # The portable engine compiles Ibis expressions per call (~0.4 s), the fast one is ~10x cheaper.
-EXAMPLES = {"fast": 120, "portable": 30}
+EXAMPLES = {"fast": 100, "portable": 25}
 
 ACTIVITY_NAMES = (
     "A",
@@ -192,7 +200,13 @@ def test_example_tie_broken_by_row() -> None:
         assert result["activities"]["A"]["service_s"] is None
         assert result["case_duration_s"]["max"] == 60.0
         assert result["bottlenecks"] == [
-            {"kind": "activity", "name": "B", "total_s": 60.0, "share_of_time": 1.0, "mean_s": 60.0},
+            {
+                "kind": "activity",
+                "name": "B",
+                "total_s": 60.0,
+                "share_of_time": 1.0,
+                "mean_s": 60.0,
+            },
             {
                 "kind": "transition",
                 "name": "A → B",

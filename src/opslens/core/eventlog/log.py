@@ -58,6 +58,16 @@ _TEXT_FORMATS = (
     "%Y%m%d%H%M%S",
 )
 
+# Formats with an offset that DuckDB's ISO 8601 cast does not take (a space before the offset).
+_OFFSET_FORMATS = (
+    "%Y-%m-%d %H:%M:%S %z",
+    "%Y-%m-%d %H:%M:%S.%f %z",
+    "%Y-%m-%d %H:%M %z",
+    "%Y/%m/%d %H:%M:%S %z",
+    "%Y/%m/%d %H:%M:%S%z",
+    "%Y/%m/%d %H:%M %z",
+)
+
 
 def default_timezone() -> str:
     """The machine's IANA time zone name (``UTC`` when it cannot be told)."""
@@ -117,11 +127,12 @@ def _timestamp_sql(column: str, dtype: str, timezone: str) -> str:
         return f"CASE WHEN {v} BETWEEN 1 AND 2958465 THEN {excel.format(tz=tz, v=v)} END"
     t = f"trim(CAST({c} AS VARCHAR))"
     fmts = "[" + ", ".join(_s(f) for f in _TEXT_FORMATS) + "]"
+    zfmts = "[" + ", ".join(_s(f) for f in _OFFSET_FORMATS) + "]"
     num = f"TRY_CAST({t} AS DOUBLE)"
     return (
         f"CASE WHEN {c} IS NULL OR {t} = '' THEN NULL "
         f"WHEN regexp_matches({t}, ':[0-9]{{2}}(\\.[0-9]+)? ?(Z|z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$') "
-        f"THEN TRY_CAST({t} AS TIMESTAMPTZ) "
+        f"THEN coalesce(TRY_CAST({t} AS TIMESTAMPTZ), try_strptime({t}, {zfmts})) "
         f"ELSE timezone({tz}, coalesce("
         f"TRY_CAST({t} AS TIMESTAMP), "
         f"try_strptime({t}, {fmts}), "
