@@ -15,16 +15,23 @@ EVENTLOGS = Path(os.environ.get("OPSLENS_EVENTLOGS", REPO.parent / "shared" / "d
 sys.path.insert(0, str(REPO / "bench"))
 
 
+def _missing(message: str) -> None:
+    # CI sets OPSLENS_REQUIRE_EVENTLOGS: there, a missing log is a failure, never a skip.
+    if os.environ.get("OPSLENS_REQUIRE_EVENTLOGS"):
+        pytest.fail(message + " (OPSLENS_REQUIRE_EVENTLOGS is set)", pytrace=False)
+    pytest.skip(message)
+
+
 def eventlog(name: str) -> Path:
-    """Path of a shared real event log; skips (and CI then fails) when the folder is absent."""
+    """Path of a shared real event log; skips locally, fails in CI, when it is absent."""
     path = EVENTLOGS / name
     if not path.exists():
-        pytest.skip(f"shared event logs not found at {EVENTLOGS} (needs {name})")
+        _missing(f"shared event logs not found at {EVENTLOGS} (needs {name})")
     return path
 
 
 @pytest.fixture(scope="session")
 def eventlogs_dir() -> Path:
     if not EVENTLOGS.is_dir():
-        pytest.skip(f"shared event logs not found at {EVENTLOGS}")
+        _missing(f"shared event logs not found at {EVENTLOGS}")
     return EVENTLOGS
