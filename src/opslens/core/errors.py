@@ -8,7 +8,8 @@ form error). No bare ``Exception`` is raised anywhere.
 
     OpslensError
     ├── InputError (also ValueError)          the user's input cannot be used as it is
-    │   ├── UnreadableFileError               missing, empty, truncated, wrong type, bad encoding, malformed XML
+    │   ├── UnreadableFileError               missing, empty, truncated, wrong type, bad
+    │   │                                     encoding, malformed XML
     │   ├── MissingColumnError                a mapped or required column is not in the file
     │   └── TimestampError                    a time column holds no readable timestamp at all
     ├── ConfigError (also ValueError)         an option or mapping is contradictory or unknown

@@ -66,8 +66,15 @@ ENGINES = ["fast", "portable"]
 @pytest.mark.parametrize("name", LOGS)
 def test_log_summary(name: str, engine: str) -> None:
     got, want = ours(name, engine)["log"], oracle(name)["log"]
-    for key in ("events", "activity_instances", "cases", "activities", "lifecycle", "first",
-                "last"):
+    for key in (
+        "events",
+        "activity_instances",
+        "cases",
+        "activities",
+        "lifecycle",
+        "first",
+        "last",
+    ):
         assert got[key] == want[key], f"log.{key}: {got[key]} != PM4Py {want[key]}"
     assert got["rejected_rows"] == 0
 
@@ -107,8 +114,9 @@ def test_variants(name: str, engine: str) -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", LOGS)
 def test_case_durations(name: str, engine: str) -> None:
-    assert_stats(ours(name, engine)["case_duration_s"], oracle(name)["case_duration_s"],
-                 "case_duration_s")
+    assert_stats(
+        ours(name, engine)["case_duration_s"], oracle(name)["case_duration_s"], "case_duration_s"
+    )
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -58,6 +58,9 @@ _TEXT_FORMATS = (
     "%Y%m%d%H%M%S",
 )
 
+# A time of day followed by an offset or Z (a bare date like 2024-06-02 has no offset).
+_OFFSET_AT_END = r":[0-9]{2}(\.[0-9]+)? ?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$"
+
 # Formats with an offset that DuckDB's ISO 8601 cast does not take (a space before the offset).
 _OFFSET_FORMATS = (
     "%Y-%m-%d %H:%M:%S %z",
@@ -120,8 +123,19 @@ def _timestamp_sql(column: str, dtype: str, timezone: str) -> str:
         "timezone({tz}, TIMESTAMP '1899-12-30' + "
         "to_microseconds(CAST(round({v} * 86400000000) AS BIGINT)))"
     )
-    numeric = ("DOUBLE", "FLOAT", "DECIMAL", "INTEGER", "BIGINT", "HUGEINT", "SMALLINT",
-               "TINYINT", "UBIGINT", "UINTEGER", "REAL")
+    numeric = (
+        "DOUBLE",
+        "FLOAT",
+        "DECIMAL",
+        "INTEGER",
+        "BIGINT",
+        "HUGEINT",
+        "SMALLINT",
+        "TINYINT",
+        "UBIGINT",
+        "UINTEGER",
+        "REAL",
+    )
     if any(dt.startswith(t) for t in numeric):
         v = f"CAST({c} AS DOUBLE)"
         return f"CASE WHEN {v} BETWEEN 1 AND 2958465 THEN {excel.format(tz=tz, v=v)} END"
@@ -131,7 +145,7 @@ def _timestamp_sql(column: str, dtype: str, timezone: str) -> str:
     num = f"TRY_CAST({t} AS DOUBLE)"
     return (
         f"CASE WHEN {c} IS NULL OR {t} = '' THEN NULL "
-        f"WHEN regexp_matches({t}, ':[0-9]{{2}}(\\.[0-9]+)? ?(Z|z|[+-][0-9]{{2}}(:?[0-9]{{2}})?)$') "
+        f"WHEN regexp_matches({t}, {_s(_OFFSET_AT_END)}) "
         f"THEN coalesce(TRY_CAST({t} AS TIMESTAMPTZ), try_strptime({t}, {zfmts})) "
         f"ELSE timezone({tz}, coalesce("
         f"TRY_CAST({t} AS TIMESTAMP), "

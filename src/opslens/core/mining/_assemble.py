@@ -8,6 +8,7 @@ so the two engines cannot drift apart in the derived figures.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,8 +47,10 @@ class Aggregates:
     service: dict[int, StatsRow]  # code -> service stats (interval logs only)
     waiting: dict[int, StatsRow]  # code -> waiting stats (instances with a predecessor)
     case_durations: npt.NDArray[np.float64]  # seconds, one per case
-    variant_count: int
-    variant_rows: Sequence[tuple[int, float, float, int]]  # cases, mean, median, key
+    variant_cases: npt.NDArray[np.int64]  # one entry per variant
+    variant_mean: npt.NDArray[np.float64]  # seconds
+    variant_median: npt.NDArray[np.float64]
+    variant_key: npt.NDArray[np.int64]  # handed to variant_sequence
     variant_sequence: Callable[[int], tuple[int, ...]]  # key -> activity codes
     first: datetime | None
     last: datetime | None
@@ -94,32 +97,37 @@ def _histogram(durations: npt.NDArray[np.float64]) -> Histogram:
 def _top_variants(agg: Aggregates, n_cases: int, top: int) -> tuple[Variant, ...]:
     """Top ``top`` variants by cases descending, ties by the activity sequence element-wise.
 
-    Codes are assigned in name order, so comparing code tuples compares the names; only the
-    variants that can still reach the top (count ≥ the top-th count) have their sequences built.
+    Codes are assigned in name order, so comparing code tuples compares the names. Variants
+    above the top-th count are in for sure; among those tied at it, the smallest sequences win,
+    and only the tied ones have their sequences built.
     """
-    if top <= 0 or not agg.variant_rows:
+    counts = agg.variant_cases
+    if top <= 0 or counts.size == 0:
         return ()
-    counts = np.fromiter(
-        (r[0] for r in agg.variant_rows), dtype=np.int64, count=len(agg.variant_rows)
-    )
     if counts.size > top:
         threshold = int(np.partition(counts, counts.size - top)[counts.size - top])
-        candidates = [r for r in agg.variant_rows if r[0] >= threshold]
+        sure = np.flatnonzero(counts > threshold)
+        tied = np.flatnonzero(counts == threshold)
+        seq = agg.variant_sequence
+        keys = agg.variant_key
+        best_tied = heapq.nsmallest(top - sure.size, tied.tolist(), key=lambda i: seq(int(keys[i])))
+        chosen = [*sure.tolist(), *best_tied]
     else:
-        candidates = list(agg.variant_rows)
-    keyed = sorted(
-        ((-r[0], agg.variant_sequence(r[3]), r) for r in candidates), key=lambda x: (x[0], x[1])
-    )[:top]
+        chosen = list(range(counts.size))
+    ranked = sorted(
+        ((-int(counts[i]), agg.variant_sequence(int(agg.variant_key[i])), i) for i in chosen),
+        key=lambda x: (x[0], x[1]),
+    )
     names = agg.activity_names
     return tuple(
         Variant(
-            activities=tuple(names[c] for c in seq),
-            cases=int(r[0]),
-            share=r[0] / n_cases,
-            duration_mean=float(r[1]),
-            duration_median=float(r[2]),
+            activities=tuple(names[c] for c in sequence),
+            cases=-neg,
+            share=-neg / n_cases,
+            duration_mean=float(agg.variant_mean[i]),
+            duration_median=float(agg.variant_median[i]),
         )
-        for _, seq, r in keyed
+        for neg, sequence, i in ranked
     )
 
 
@@ -211,7 +219,7 @@ def assemble(
         case_duration=case_duration,
         case_duration_histogram=_histogram(durations),
         variants=VariantSummary(
-            count=agg.variant_count, top=_top_variants(agg, n_cases, top_variants)
+            count=int(agg.variant_cases.size), top=_top_variants(agg, n_cases, top_variants)
         ),
         rework_cases={
             a.activity: a.rework_cases

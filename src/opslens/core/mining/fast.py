@@ -2,9 +2,9 @@
 
 DuckDB reads the (filtered) canonical events and sorts them once by case, start, end and file
 position. Everything sequential — the directly-follows pairs, waiting times, case boundaries,
-variant fingerprints — is then one vectorised NumPy pass over those arrays, and every grouped
-statistic is one parallel DuckDB aggregation over Arrow views of them. Its figures equal the
-portable Ibis engine's (:mod:`opslens.core.mining.portable`); the tests run both.
+variant fingerprints — is then one vectorised NumPy pass over those arrays, and the grouped
+statistics that need medians are parallel DuckDB aggregations over Arrow views of them. Its
+figures equal the portable Ibis engine's (:mod:`opslens.core.mining.portable`); the tests run both.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from opslens.core.errors import InsufficientDataError
 from opslens.core.mining._assemble import Aggregates, StatsRow
@@ -24,7 +25,7 @@ __all__ = ["aggregate_fast"]
 
 _US = 1_000_000.0
 
-# Stats of a BIGINT microsecond column, in seconds, in the StatsRow order.
+# Stats of a BIGINT microsecond column ``d``, in seconds, in the StatsRow order.
 _STATS_SQL = (
     "count(*), avg(d) / 1e6, quantile_cont(d, 0.5) / 1e6, min(d) / 1e6, max(d) / 1e6, "
     "sum(d) / 1e6, stddev_samp(d) / 1e6"
@@ -33,6 +34,8 @@ _STATS_SQL = (
 # Two odd 64-bit multipliers for the polynomial fingerprints of the variants.
 _P1 = np.uint64(0x9E3779B97F4A7C15)
 _P2 = np.uint64(0xC2B2AE3D27D4EB4F)
+
+IntArray = npt.NDArray[np.int64]
 
 
 def _stats_rows(con: duckdb.DuckDBPyConnection, sql: str) -> dict[int, StatsRow]:
@@ -49,47 +52,67 @@ def _powers(base: np.uint64, n: int) -> npt.NDArray[np.uint64]:
     return out
 
 
-def aggregate_fast(
-    con: duckdb.DuckDBPyConnection, relation: str, *, _exact_order: bool = False
-) -> Aggregates:
-    """Compute the engine aggregates of the events in ``relation`` (a view or a subquery)."""
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE __names AS
-        SELECT activity, CAST(row_number() OVER (ORDER BY activity) - 1 AS INTEGER) AS code
-        FROM (SELECT DISTINCT activity FROM {relation})
-        """
+def _column(table: pa.Table, name: str) -> npt.NDArray[np.generic]:
+    values: npt.NDArray[np.generic] = (
+        table.column(name).combine_chunks().to_numpy(zero_copy_only=False)
     )
-    names = [r[0] for r in con.execute("SELECT activity FROM __names ORDER BY code").fetchall()]
-    if not names:
-        raise InsufficientDataError("no events are left to analyse (check the filters)")
-    # Sorting by a 64-bit hash of the case id instead of the string is the biggest single saving;
-    # a second, independent hash detects the (astronomically rare) collision of the first.
-    if _exact_order:  # the fallback: a dense rank of the case id itself
-        key, key2 = "dense_rank() OVER (ORDER BY e.case_id)", "0"
+    return values
+
+
+def _sorted_instances(
+    con: duckdb.DuckDBPyConnection, relation: str, exact: bool
+) -> tuple[list[str], npt.NDArray[np.int32], IntArray, IntArray, npt.NDArray[np.bool_]] | None:
+    """One scan and one sort: activity codes (in name order), start, end, new-case flags.
+
+    Sorting by a 64-bit hash of the case id instead of the string is the biggest single saving;
+    a second, independent hash detects the (astronomically rare) collision of the first, and
+    then this returns ``None`` so that the caller sorts by the case id itself.
+    """
+    if exact:
+        key, key2 = "dense_rank() OVER (ORDER BY case_id)", "0"
     else:
-        key, key2 = "hash(e.case_id)", "hash(e.case_id || chr(31))"
-    sorted_tbl = con.sql(
+        key, key2 = "hash(case_id)", "hash(case_id || chr(31))"
+    table = con.sql(
         f"""
-        SELECT {key} AS h, {key2} AS h2, n.code AS a,
-               epoch_us(e.start) AS s, epoch_us(e."end") AS t
-        FROM (SELECT * FROM {relation}) AS e JOIN __names AS n USING (activity)
-        ORDER BY h, e.start, e."end", e.row
+        SELECT {key} AS h, {key2} AS h2, activity AS a,
+               epoch_us(start) AS s, epoch_us("end") AS t
+        FROM {relation}
+        ORDER BY h, start, "end", row
         """
     ).to_arrow_table()
-    h = sorted_tbl.column("h").to_numpy()
-    h2 = sorted_tbl.column("h2").to_numpy()
-    act = sorted_tbl.column("a").to_numpy()
-    s = sorted_tbl.column("s").to_numpy()
-    t = sorted_tbl.column("t").to_numpy()
-    del sorted_tbl
+    if table.num_rows == 0:
+        raise InsufficientDataError("no events are left to analyse (check the filters)")
+    encoded = pc.dictionary_encode(table.column("a").combine_chunks())
+    dictionary = encoded.dictionary.to_pylist()
+    names = sorted(dictionary)
+    rank = np.empty(len(dictionary), dtype=np.int32)
+    position = {name: i for i, name in enumerate(names)}
+    for i, name in enumerate(dictionary):
+        rank[i] = position[name]
+    act = rank[encoded.indices.to_numpy(zero_copy_only=False)]
+    h = _column(table, "h")
+    h2 = _column(table, "h2")
+    s = _column(table, "s").astype(np.int64, copy=False)
+    t = _column(table, "t").astype(np.int64, copy=False)
+    del table, encoded
     n = act.size
     new_case = np.empty(n, dtype=bool)
     new_case[0] = True
     np.not_equal(h[1:], h[:-1], out=new_case[1:])
-    if np.any(~new_case[1:] & (h2[1:] != h2[:-1])):
-        return aggregate_fast(con, relation, _exact_order=True)
-    del h, h2
+    if not exact and np.any(~new_case[1:] & (h2[1:] != h2[:-1])):
+        return None
+    return names, act, s, t, new_case
+
+
+def aggregate_fast(con: duckdb.DuckDBPyConnection, relation: str) -> Aggregates:
+    """Compute the engine aggregates of the events in ``relation`` (a view or a subquery)."""
+    got = _sorted_instances(con, relation, exact=False) or _sorted_instances(
+        con, relation, exact=True
+    )
+    assert got is not None
+    names, act, s, t, new_case = got
+    n = act.size
+    n_act = len(names)
     starts = np.flatnonzero(new_case)
     n_cases = starts.size
     ends = np.empty(n_cases, dtype=np.int64)
@@ -99,46 +122,42 @@ def aggregate_fast(
 
     case_first = s[starts]  # rows are sorted by start within a case
     case_last = np.maximum.reduceat(t, starts)
-    case_durations = (case_last - case_first) / _US
+    duration_us = case_last - case_first
 
-    start_counts = np.bincount(act[starts], minlength=len(names))
-    end_counts = np.bincount(act[ends], minlength=len(names))
+    start_counts = np.bincount(act[starts], minlength=n_act)
+    end_counts = np.bincount(act[ends], minlength=n_act)
 
     # Directly-follows pairs: row i -> i+1 inside one case.
     same = ~new_case[1:]
-    src = act[:-1][same]
-    dst = act[1:][same]
     prev_end = t[:-1][same]
-    edge_us = np.maximum(s[1:][same], prev_end) - prev_end
-    edges_tbl = pa.table({"src": src, "dst": dst, "d": edge_us})
+    edges_tbl = pa.table(
+        {
+            "src": act[:-1][same],
+            "dst": act[1:][same],
+            "d": np.maximum(s[1:][same], prev_end) - prev_end,
+        }
+    )
+    del prev_end, same
     con.register("__edges", edges_tbl)
-    edge_rows = con.execute(
-        f"SELECT src, dst, {_STATS_SQL} FROM __edges GROUP BY src, dst"
-    ).fetchall()
-    edges = [(int(r[0]), int(r[1]), tuple(r[2:])) for r in edge_rows]
-    waiting = _stats_rows(con, f"SELECT dst, {_STATS_SQL} FROM __edges GROUP BY dst")
-    con.unregister("__edges")
-    del edges_tbl, src, dst, prev_end, edge_us
-
-    inst_tbl = pa.table({"c": case_idx, "a": act, "d": t - s})
-    con.register("__inst", inst_tbl)
-    service = _stats_rows(con, f"SELECT a, {_STATS_SQL} FROM __inst GROUP BY a")
-    per_activity = {
-        int(a): (int(i), int(c), int(r))
-        for a, i, c, r in con.execute(
-            """
-            SELECT a, sum(k), count(*), count(*) FILTER (WHERE k > 1)
-            FROM (SELECT c, a, count(*) AS k FROM __inst GROUP BY c, a) GROUP BY a
-            """
+    try:
+        edge_rows = con.execute(
+            f"SELECT src, dst, {_STATS_SQL} FROM __edges GROUP BY src, dst"
         ).fetchall()
-    }
-    con.unregister("__inst")
-    del inst_tbl
+        waiting = _stats_rows(con, f"SELECT dst, {_STATS_SQL} FROM __edges GROUP BY dst")
+    finally:
+        con.unregister("__edges")
+    del edges_tbl
+    edges = [(int(r[0]), int(r[1]), tuple(r[2:])) for r in edge_rows]
 
-    variant_rows, sequence = _variants(con, act, starts, ends, case_idx, case_last - case_first)
+    con.register("__inst", pa.table({"a": act, "d": t - s}))
+    try:
+        service = _stats_rows(con, f"SELECT a, {_STATS_SQL} FROM __inst GROUP BY a")
+    finally:
+        con.unregister("__inst")
 
-    first = datetime.fromtimestamp(int(s.min()) / _US, tz=UTC)
-    last = datetime.fromtimestamp(int(t.max()) / _US, tz=UTC)
+    per_activity = _cases_per_activity(act, case_idx, n_act)
+    variant_rows, sequence = _variants(con, act, starts, ends, case_idx, duration_us)
+
     return Aggregates(
         activity_names=names,
         instances=n,
@@ -148,30 +167,59 @@ def aggregate_fast(
         per_activity=per_activity,
         service=service,
         waiting=waiting,
-        case_durations=case_durations,
-        variant_count=len(variant_rows),
-        variant_rows=variant_rows,
+        case_durations=duration_us / _US,
+        variant_cases=variant_rows[0],
+        variant_mean=variant_rows[1],
+        variant_median=variant_rows[2],
+        variant_key=variant_rows[3],
         variant_sequence=sequence,
-        first=first,
-        last=last,
+        first=datetime.fromtimestamp(int(case_first.min()) / _US, tz=UTC),
+        last=datetime.fromtimestamp(int(case_last.max()) / _US, tz=UTC),
     )
 
 
-VariantRows = list[tuple[int, float, float, int]]
+def _cases_per_activity(
+    act: npt.NDArray[np.int32], case_idx: npt.NDArray[np.int32], n_act: int
+) -> dict[int, tuple[int, int, int]]:
+    """Per activity: instances, cases containing it, cases with more than one instance.
+
+    A stable sort by activity keeps the case order inside each activity (a linear-time radix
+    sort for up to 65,536 activities), so (activity, case) runs are contiguous.
+    """
+    small = act.astype(np.uint16) if n_act <= 65536 else act
+    order = np.argsort(small, kind="stable")
+    a = act[order]
+    c = case_idx[order]
+    del order
+    boundary = np.empty(a.size, dtype=bool)
+    boundary[0] = True
+    boundary[1:] = (a[1:] != a[:-1]) | (c[1:] != c[:-1])
+    run_starts = np.flatnonzero(boundary)
+    run_lengths = np.diff(np.append(run_starts, a.size))
+    run_act = a[run_starts]
+    instances = np.bincount(a, minlength=n_act)
+    cases = np.bincount(run_act, minlength=n_act)
+    rework = np.bincount(run_act, weights=run_lengths > 1, minlength=n_act).astype(np.int64)
+    return {
+        i: (int(instances[i]), int(cases[i]), int(rework[i])) for i in range(n_act) if instances[i]
+    }
+
+
+VariantColumns = tuple[IntArray, npt.NDArray[np.float64], npt.NDArray[np.float64], IntArray]
 
 
 def _variants(
     con: duckdb.DuckDBPyConnection,
     act: npt.NDArray[np.int32],
-    starts: npt.NDArray[np.int64],
-    ends: npt.NDArray[np.int64],
+    starts: IntArray,
+    ends: IntArray,
     case_idx: npt.NDArray[np.int32],
-    duration_us: npt.NDArray[np.int64],
-) -> tuple[VariantRows, Callable[[int], tuple[int, ...]]]:
-    """Group cases by their activity sequence: (cases, mean s, median s, representative case).
+    duration_us: IntArray,
+) -> tuple[VariantColumns, Callable[[int], tuple[int, ...]]]:
+    """Group cases by activity sequence: cases, mean s, median s, representative case.
 
     Two 64-bit polynomial fingerprints per case group the cases in one vectorised pass; an exact
-    check then compares every event with the same position of its group's representative, and
+    check then compares every event with the same position in its group's representative, and
     falls back to grouping by the sequences themselves if a fingerprint ever collided.
     """
     n_cases = starts.size
@@ -185,33 +233,45 @@ def _variants(
     del code
     con.register(
         "__cases",
-        pa.table(
-            {"h1": h1, "h2": h2, "len": lengths, "case": np.arange(n_cases), "d": duration_us}
-        ),
+        pa.table({"h1": h1, "h2": h2, "n": lengths, "c": np.arange(n_cases), "d": duration_us}),
     )
-    rows = con.execute(
-        """
-        SELECT count(*), avg(d) / 1e6, quantile_cont(d, 0.5) / 1e6, min("case")
-        FROM __cases GROUP BY h1, h2, len
-        """
-    ).fetchall()
-    reps = con.execute(
-        'SELECT min("case") OVER (PARTITION BY h1, h2, len) AS rep FROM __cases ORDER BY "case"'
-    ).fetchnumpy()["rep"]
-    con.unregister("__cases")
-    reps = np.asarray(reps, dtype=np.int64)
+    try:
+        groups = con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE __variants AS
+            SELECT h1, h2, n, count(*) AS cases, avg(d) / 1e6 AS mean,
+                   quantile_cont(d, 0.5) / 1e6 AS median, min(c) AS rep
+            FROM __cases GROUP BY h1, h2, n
+            """
+        )
+        rep_of_case = con.execute(
+            "SELECT v.rep FROM __cases c JOIN __variants v USING (h1, h2, n) ORDER BY c.c"
+        ).fetchnumpy()["rep"]
+        cols = con.execute("SELECT cases, mean, median, rep FROM __variants").fetchnumpy()
+    finally:
+        con.unregister("__cases")
+    del groups
+    reps = np.asarray(rep_of_case, dtype=np.int64)
 
     def sequence(rep: int) -> tuple[int, ...]:
         return tuple(int(x) for x in act[starts[rep] : ends[rep] + 1])
 
     if np.array_equal(act[starts[reps][case_idx] + pos], act):
-        return [(int(r[0]), float(r[1]), float(r[2]), int(r[3])) for r in rows], sequence
+        return (
+            np.asarray(cols["cases"], dtype=np.int64),
+            np.asarray(cols["mean"], dtype=np.float64),
+            np.asarray(cols["median"], dtype=np.float64),
+            np.asarray(cols["rep"], dtype=np.int64),
+        ), sequence
 
-    groups: dict[tuple[int, ...], list[int]] = {}
+    groups_by_seq: dict[tuple[int, ...], list[int]] = {}
     for case in range(n_cases):
-        groups.setdefault(sequence(case), []).append(case)
-    exact: VariantRows = []
-    for members in groups.values():
-        d = duration_us[np.asarray(members)] / _US
-        exact.append((len(members), float(d.mean()), float(np.median(d)), members[0]))
-    return exact, sequence
+        groups_by_seq.setdefault(sequence(case), []).append(case)
+    members = list(groups_by_seq.values())
+    d = [duration_us[np.asarray(m)] / _US for m in members]
+    return (
+        np.array([len(m) for m in members], dtype=np.int64),
+        np.array([x.mean() for x in d], dtype=np.float64),
+        np.array([np.median(x) for x in d], dtype=np.float64),
+        np.array([m[0] for m in members], dtype=np.int64),
+    ), sequence

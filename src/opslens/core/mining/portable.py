@@ -123,10 +123,9 @@ def aggregate_portable(table: ir.Table) -> Aggregates:
         )
     )
     sequences = [tuple(code[a] for a in v["seq"]) for v in variants]
-    variant_rows = [
-        (int(v["n"]), float(v["mean"]) / _US, float(v["median"]) / _US, i)
-        for i, v in enumerate(variants)
-    ]
+    variant_cases = np.array([int(v["n"]) for v in variants], dtype=np.int64)
+    variant_mean = np.array([float(v["mean"]) / _US for v in variants], dtype=np.float64)
+    variant_median = np.array([float(v["median"]) / _US for v in variants], dtype=np.float64)
     bounds = _rows(t.aggregate(first=t.s.min(), last=t.e.max(), n=t.count()))[0]
     return Aggregates(
         activity_names=names,
@@ -138,8 +137,10 @@ def aggregate_portable(table: ir.Table) -> Aggregates:
         service=service,
         waiting=waiting,
         case_durations=case_durations,
-        variant_count=len(variant_rows),
-        variant_rows=variant_rows,
+        variant_cases=variant_cases,
+        variant_mean=variant_mean,
+        variant_median=variant_median,
+        variant_key=np.arange(len(variants), dtype=np.int64),
         variant_sequence=lambda key: sequences[key],
         first=datetime.fromtimestamp(int(bounds["first"]) / _US, tz=UTC),
         last=datetime.fromtimestamp(int(bounds["last"]) / _US, tz=UTC),
