@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
-import time
 import warnings
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,17 +16,15 @@ from hypothesis import strategies as st
 
 from opslens.core.errors import InsufficientDataError, OpslensError, UnreadableFileError
 from opslens.core.eventlog.xes import read_xes_table
+from tests.conftest import eventlog
 
-EVENTLOGS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "eventlogs"
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 
-def eventlog(name: str) -> Path:
-    """The path of a shared real event log; skips the test when the folder is absent."""
-    path = EVENTLOGS / name
-    if not path.exists():
-        pytest.skip(f"shared event logs not found at {EVENTLOGS}")
-    return path
+@functools.cache
+def shared_table(name: str) -> pa.Table:
+    """A shared log read once per test session (tables are immutable)."""
+    return read_xes_table(eventlog(name))
 
 
 def xes(body: str, *, head: str = "") -> bytes:
@@ -91,7 +89,7 @@ SHARED = [
 @pytest.mark.eventlogs
 @pytest.mark.parametrize(("name", "events", "cases"), SHARED)
 def test_shared_log_counts_and_types(name: str, events: int, cases: int) -> None:
-    table = read_xes_table(eventlog(name))
+    table = shared_table(name)
     assert table.num_rows == events
     assert len(table.column("case:concept:name").unique()) == cases
     assert table.column("row").to_pylist() == list(range(1, events + 1))
@@ -103,7 +101,7 @@ def test_shared_log_counts_and_types(name: str, events: int, cases: int) -> None
 
 @pytest.mark.eventlogs
 def test_bpic2012_values_and_case_attributes() -> None:
-    table = read_xes_table(eventlog("bpic2012.xes.gz"))
+    table = shared_table("bpic2012.xes.gz")
     first = table.slice(0, 1).to_pylist()[0]
     # <date key="time:timestamp" value="2011-10-01T00:38:44.546+02:00"/>
     assert first["time:timestamp"] == datetime(2011, 9, 30, 22, 38, 44, 546000, tzinfo=UTC)
@@ -128,7 +126,8 @@ def test_receipt_reads_concept_instance_and_both_dst_offsets() -> None:
 
 
 def pm4py_frame(path: Path) -> object:
-    pm4py = pytest.importorskip("pm4py")
+    import pm4py
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         # variant given explicitly: pm4py's default picks r4pm.df, which fails without polars
@@ -164,6 +163,35 @@ def test_timestamps_equal_pm4py(name: str) -> None:
     )
 
 
+def comparable(value: object) -> object:
+    """One cell as a plain value: UTC datetimes, None for pandas' missing markers."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if type(value).__name__ == "NaTType":
+        return None
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return value
+
+
+@pytest.mark.eventlogs
+@pytest.mark.parametrize("name", ["running-example.xes", "receipt.xes.gz"])
+def test_every_column_equals_pm4py(name: str) -> None:
+    path = eventlog(name)
+    frame = pm4py_frame(path)
+    ours = read_xes_table(path)
+    columns = list(frame.columns)  # type: ignore[attr-defined]
+    assert sorted(columns) == sorted(c for c in ours.column_names if c != "row")
+    theirs_rows = Counter(
+        tuple(comparable(cell) for cell in row)
+        for row in frame[columns].itertuples(index=False)  # type: ignore[index]
+    )
+    ours_rows = Counter(zip(*(ours.column(c).to_pylist() for c in columns), strict=True))
+    assert ours_rows == theirs_rows
+
+
 # ------------------------------------------------------------------------------------------------
 # hostile input: entities, DTDs
 
@@ -188,9 +216,7 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
 
 def test_billion_laughs_is_rejected_without_expansion(tmp_path: Path) -> None:
     path = write(tmp_path, "laughs.xes", BILLION_LAUGHS.encode())
-    started = time.perf_counter()
     assert_unreadable(path, "DOCTYPE declares XML entities", "lol")
-    assert time.perf_counter() - started < 5
 
 
 def test_billion_laughs_inside_gzip_is_rejected(tmp_path: Path) -> None:
@@ -232,6 +258,8 @@ def test_parameter_entity_is_rejected(tmp_path: Path) -> None:
         f'<?xml version="1.0"?>\n<!DOCTYPE log [<!ENTITY % p SYSTEM "{dtd.as_uri()}"> %p;]>\n'
         '<log><trace><event><string key="concept:name" value="a"/></event></trace></log>'.encode(),
     )
+    # only "p" is declared: had libxml2 fetched evil.dtd, "e" would be listed too (it is, when
+    # lxml's collect_ids=False is passed - the reader must not pass it)
     assert_unreadable(path, "entities (p)")
 
 
