@@ -8,45 +8,20 @@ CSV, not from PM4Py.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import math
-import os
-import sys
 from collections import Counter, defaultdict
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-pytest.importorskip("pm4py")
-
-ROOT = Path(__file__).resolve().parents[1]
-EVENTLOGS = Path(
-    os.environ.get("OPSLENS_EVENTLOGS", ROOT.parent / "shared" / "data" / "eventlogs")
-).resolve()
-
-
-def _load_oracle() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "pm4py_figures", ROOT / "bench" / "pm4py_figures.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("pm4py_figures", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-oracle = _load_oracle()
+import pm4py_figures as oracle  # bench/, put on sys.path by conftest
+from tests.conftest import eventlog
 
 
 def _log(name: str) -> str:
-    path = EVENTLOGS / name
-    if not path.exists():
-        pytest.skip(f"shared event log {path} is absent")
-    return str(path)
+    return str(eventlog(name))
 
 
 def _edges(result: dict) -> dict[tuple[str, str], dict]:

@@ -289,6 +289,8 @@ def format_duration(seconds: float | None, lang: Lang = "en") -> str:
     while unit < len(_UNIT_STEPS) and v >= _UNIT_STEPS[unit]:
         v /= _UNIT_STEPS[unit]
         unit += 1
+    if 0.0 < v < 0.05:
+        return f"{sign}<0.1 {units[0]}"
     text = _round_text(v)
     if unit < len(_UNIT_STEPS) and float(text.replace(",", "")) >= _UNIT_STEPS[unit]:
         v /= _UNIT_STEPS[unit]

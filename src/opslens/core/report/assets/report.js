@@ -1,6 +1,6 @@
 /* opslens HTML report: the interactive process map (layout by the vendored dagre, drawn here as
- * SVG) and sortable tables. Reads its data from <script type="application/json" id="opslens-data">
- * and builds every element with createElement / textContent: data never goes through innerHTML. */
+ * SVG) and sortable tables. Reads its data from the JSON block with the id "opslens-data" and
+ * builds every element with createElement / textContent: data never goes through innerHTML. */
 (function () {
   "use strict";
 
@@ -36,6 +36,7 @@
       v /= STEPS[unit];
       unit += 1;
     }
+    if (v > 0 && v < 0.05) return sign + "<0.1 " + D.units[0];
     var text = roundText(v);
     if (unit < STEPS.length && parseFloat(text.replace(/,/g, "")) >= STEPS[unit]) {
       v /= STEPS[unit];
@@ -145,7 +146,7 @@
   var SUB_FONT = "400 12px " + fontFamily;
   var EDGE_FONT = "400 11px " + fontFamily;
   var widthCache = {};
-  var LABEL_OFFSET = 5;
+  var LABEL_OFFSET = 8;
 
   function measure(text, font) {
     var key = font + "\u0000" + text;
@@ -197,7 +198,6 @@
   var maxShare = 0;
   var maxFreq = 1;
   var maxMean = 0;
-  var degree = acts.map(function () { return 0; });
   var startCount = {};
   var endCount = {};
   acts.forEach(function (a) {
@@ -207,8 +207,6 @@
   edges.forEach(function (e) {
     maxFreq = Math.max(maxFreq, e.f);
     if (e.mean !== null) maxMean = Math.max(maxMean, e.mean);
-    degree[e.s] += 1;
-    degree[e.t] += 1;
   });
   D.start.forEach(function (p) { startCount[p[0]] = p[1]; maxFreq = Math.max(maxFreq, p[1]); });
   D.end.forEach(function (p) { endCount[p[0]] = p[1]; maxFreq = Math.max(maxFreq, p[1]); });
@@ -241,7 +239,7 @@
   }
 
   function defaultSliderValue() {
-    var limit = Math.max(40, Math.round(2.5 * acts.length));
+    var limit = Math.max(24, 2 * acts.length);
     if (edges.length <= limit) return 0;
     for (var p = 0; p <= 100; p++) {
       slider.value = String(p);
@@ -257,12 +255,21 @@
     return [fmtInt(e.count), ""];
   }
 
+  /* start / end edges obey the threshold too, but the most frequent of each always stays */
+  function keptEnds(list, thr) {
+    var top = null;
+    list.forEach(function (p) { if (top === null || p[1] > top[1]) top = p; });
+    return list.filter(function (p) { return p[1] >= thr || p === top; });
+  }
+
   function buildLayout() {
     var thr = threshold();
     var kept = edges.filter(function (e) { return e.f >= thr; });
+    var starts = keptEnds(D.start, thr);
+    var ends = keptEnds(D.end, thr);
     var visible = {};
     kept.forEach(function (e) { visible[e.s] = true; visible[e.t] = true; });
-    degree.forEach(function (d, i) { if (d === 0) visible[i] = true; });
+    starts.concat(ends).forEach(function (p) { visible[p[0]] = true; });
 
     var g = new dagre.graphlib.Graph({ multigraph: false });
     g.setGraph({ rankdir: "TB", nodesep: 26, ranksep: 46, edgesep: 10, marginx: 28, marginy: 28 });
@@ -279,13 +286,9 @@
       var weight = 1 + Math.round(9 * Math.sqrt(f / maxFreq));
       g.setEdge(v, w, { width: Math.ceil(lw) + 4, height: 14, labelpos: "r", labeloffset: LABEL_OFFSET, weight: weight, model: model });
     }
-    D.start.forEach(function (p) {
-      if (visible[p[0]]) addEdge("S", "n" + p[0], { kind: "start", t: p[0], count: p[1] });
-    });
+    starts.forEach(function (p) { addEdge("S", "n" + p[0], { kind: "start", t: p[0], count: p[1] }); });
     kept.forEach(function (e) { addEdge("n" + e.s, "n" + e.t, Object.assign({ kind: "dfg" }, e)); });
-    D.end.forEach(function (p) {
-      if (visible[p[0]]) addEdge("n" + p[0], "E", { kind: "end", s: p[0], count: p[1] });
-    });
+    ends.forEach(function (p) { addEdge("n" + p[0], "E", { kind: "end", s: p[0], count: p[1] }); });
     dagre.layout(g);
     var shownNodes = nodes.filter(function (n) { return visible[n.idx]; }).length;
     readout.textContent = template(L.paths_readout, {
