@@ -156,9 +156,17 @@ def _timestamp_sql(column: str, dtype: str, timezone: str) -> str:
     )
 
 
-def _text_sql(column: str) -> str:
-    t = f"trim(CAST({_q(column)} AS VARCHAR))"
-    return f"CASE WHEN {t} = '' THEN NULL ELSE CAST({_q(column)} AS VARCHAR) END"
+def _text_sql(column: str, dtype: str = "VARCHAR") -> str:
+    """The column as text, NULL where empty or blank.
+
+    Only values that start with a space or a control character are trimmed to test for blank,
+    so the common case costs one byte comparison (this expression runs on every analysis).
+    """
+    v = _q(column) if dtype.upper() == "VARCHAR" else f"CAST({_q(column)} AS VARCHAR)"
+    return (
+        f"CASE WHEN {v} = '' OR (ascii({v}) <= 32 AND trim({v}, ' \t\r\n') = '') "
+        f"THEN NULL ELSE {v} END"
+    )
 
 
 class EventLog:
@@ -184,6 +192,7 @@ class EventLog:
         rejections: tuple[RejectedRow, ...],
         open_instances: int,
         attributes: tuple[str, ...],
+        activity_names: tuple[str, ...],
         work_dir: Path | None,
     ) -> None:
         self.con = con
@@ -198,6 +207,7 @@ class EventLog:
         self.rejections = rejections
         self.open_instances = open_instances
         self.attributes = attributes
+        self.activity_names = activity_names
         self._work_dir = work_dir
         self._ibis: Any = None
         if work_dir is not None:
@@ -333,11 +343,19 @@ def _canonicalise(
     start_sql = (
         _timestamp_sql(chosen.start, types[chosen.start], timezone) if chosen.start else "NULL"
     )
-    resource_sql = _text_sql(chosen.resource) if chosen.resource else "CAST(NULL AS VARCHAR)"
+    resource_sql = (
+        _text_sql(chosen.resource, types[chosen.resource])
+        if chosen.resource
+        else "CAST(NULL AS VARCHAR)"
+    )
     lifecycle_sql = (
         f"lower(trim(CAST({_q(chosen.lifecycle)} AS VARCHAR)))" if chosen.lifecycle else "NULL"
     )
-    instance_sql = _text_sql(chosen.instance) if chosen.instance else "CAST(NULL AS VARCHAR)"
+    instance_sql = (
+        _text_sql(chosen.instance, types[chosen.instance])
+        if chosen.instance
+        else "CAST(NULL AS VARCHAR)"
+    )
     attributes = tuple(c for c in raw.columns if c not in set(chosen.used_columns()))
     attr_sql = "".join(f", {_q(a)}" for a in attributes)
     start_given = (
@@ -360,8 +378,8 @@ def _canonicalise(
           END AS __problem
         FROM (
           SELECT __row AS row,
-                 {_text_sql(chosen.case)} AS case_id,
-                 {_text_sql(chosen.activity)} AS activity,
+                 {_text_sql(chosen.case, types[chosen.case])} AS case_id,
+                 {_text_sql(chosen.activity, types[chosen.activity])} AS activity,
                  {start_sql} AS start,
                  {end_sql} AS "end",
                  {resource_sql} AS resource,
@@ -378,12 +396,14 @@ def _canonicalise(
         SELECT count(*) FILTER (WHERE __problem IS NULL),
                count(*) FILTER (WHERE __problem IS NOT NULL),
                count(*) FILTER (WHERE __problem IS NULL AND __lifecycle = 'start'),
-               count(*) FILTER (WHERE __problem IS NULL AND __lifecycle = 'complete')
+               count(*) FILTER (WHERE __problem IS NULL AND __lifecycle = 'complete'),
+               list(DISTINCT activity) FILTER (WHERE __problem IS NULL)
         FROM parsed
         """
     ).fetchall()[0]
     assert stats is not None
-    valid, rejected, n_start, n_complete = (int(x) for x in stats)
+    valid, rejected, n_start, n_complete = (int(x) for x in stats[:4])
+    activity_names = tuple(sorted(stats[4] or ()))
     rejections = _list_rejections(con, chosen, source) if rejected else ()
     if valid == 0:
         first = rejections[0].describe() if rejections else ""
@@ -410,8 +430,10 @@ def _canonicalise(
             FROM parsed WHERE __problem IS NULL
             """
         )
-    instances_row = con.execute("SELECT count(*) FROM events").fetchall()[0]
-    instances = int(instances_row[0]) if instances_row else 0
+    if lifecycle == "interval" and open_instances >= 0 and chosen.lifecycle and n_start:
+        instances = int(con.execute("SELECT count(*) FROM __pairs").fetchall()[0][0])
+    else:
+        instances = valid  # one instance per valid row
     if instances == 0:
         raise InsufficientDataError(
             f"{source}: no activity instance is complete (every start lacks its complete)"
@@ -429,6 +451,7 @@ def _canonicalise(
         rejections=rejections,
         open_instances=open_instances,
         attributes=attributes,
+        activity_names=activity_names,
         work_dir=work_dir,
     )
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-import ibis
-
 from opslens.core.eventlog import EventLog
 from opslens.core.mining._assemble import assemble
 from opslens.core.mining.filters import (
@@ -77,11 +75,16 @@ def analyze(
     if engine == "fast":
         from opslens.core.mining.fast import aggregate_fast
 
-        relation = "events"
+        relation: str = "events"
+        rows: int | None = log.activity_instances
         if filters:
+            import ibis
+
             expr = apply_filters(log.table, filters)
-            relation = f"({ibis.to_sql(expr, dialect='duckdb')}) AS __filtered"
-        agg = aggregate_fast(log.con, relation)
+            relation, rows = f"({ibis.to_sql(expr, dialect='duckdb')}) AS __filtered", None
+        agg = aggregate_fast(
+            log.con, relation, log.activity_names, atomic=log.lifecycle == "atomic", rows=rows
+        )
     elif engine == "portable":
         from opslens.core.mining.portable import aggregate_portable
 

@@ -9,14 +9,13 @@ figures equal the portable Ibis engine's (:mod:`opslens.core.mining.portable`); 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from opslens.core.errors import InsufficientDataError
 from opslens.core.mining._assemble import Aggregates, StatsRow
@@ -31,9 +30,8 @@ _STATS_SQL = (
     "sum(d) / 1e6, stddev_samp(d) / 1e6"
 )
 
-# Two odd 64-bit multipliers for the polynomial fingerprints of the variants.
+# An odd 64-bit multiplier for the polynomial fingerprints of the variants.
 _P1 = np.uint64(0x9E3779B97F4A7C15)
-_P2 = np.uint64(0xC2B2AE3D27D4EB4F)
 
 IntArray = npt.NDArray[np.int64]
 
@@ -52,65 +50,115 @@ def _powers(base: np.uint64, n: int) -> npt.NDArray[np.uint64]:
     return out
 
 
-def _column(table: pa.Table, name: str) -> npt.NDArray[np.generic]:
-    values: npt.NDArray[np.generic] = (
-        table.column(name).combine_chunks().to_numpy(zero_copy_only=False)
-    )
-    return values
+_ENUM = "__opslens_activity"
+
+
+def _activity_enum(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> None:
+    """The log's activity names, in name order, as a DuckDB ENUM type (made once per log).
+
+    Sorting and fetching a one- or two-byte enum code instead of the activity string makes the
+    one big sort narrower, and the code is already in name order (variant ties compare names).
+    """
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_types() WHERE type_name = ?", [_ENUM]
+    ).fetchall()[0][0]
+    if not exists:
+        con.execute(f"CREATE TYPE {_ENUM} AS ENUM ({', '.join(_sql_str(n) for n in names)})")
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+Codes = npt.NDArray[np.integer]
+Sorted = tuple[Codes, IntArray, IntArray, npt.NDArray[np.bool_]]
 
 
 def _sorted_instances(
-    con: duckdb.DuckDBPyConnection, relation: str, exact: bool
-) -> tuple[list[str], npt.NDArray[np.int32], IntArray, IntArray, npt.NDArray[np.bool_]] | None:
-    """One scan and one sort: activity codes (in name order), start, end, new-case flags.
+    con: duckdb.DuckDBPyConnection, relation: str, *, atomic: bool, exact: bool, rows: int | None
+) -> Sorted | None:
+    """One scan and one sort: activity codes, start, end, new-case flags, in case order.
 
     Sorting by a 64-bit hash of the case id instead of the string is the biggest single saving;
     a second, independent hash detects the (astronomically rare) collision of the first, and
-    then this returns ``None`` so that the caller sorts by the case id itself.
+    then this returns ``None`` so that the caller sorts by the case id itself. In an atomic log
+    start equals end, so one time column is fetched and sorted on.
     """
     if exact:
         key, key2 = "dense_rank() OVER (ORDER BY case_id)", "0"
     else:
         key, key2 = "hash(case_id)", "hash(case_id || chr(31))"
-    table = con.sql(
+    start = "" if atomic else "epoch_us(start) AS s, "
+    order = 'h, "end", row' if atomic else 'h, start, "end", row'
+    reader = con.sql(
         f"""
-        SELECT {key} AS h, {key2} AS h2, activity AS a,
-               epoch_us(start) AS s, epoch_us("end") AS t
+        SELECT {key} AS h, {key2} AS h2, enum_code(CAST(activity AS {_ENUM})) AS a,
+               {start}epoch_us("end") AS t
         FROM {relation}
-        ORDER BY h, start, "end", row
+        ORDER BY {order}
         """
-    ).to_arrow_table()
-    if table.num_rows == 0:
+    ).to_arrow_reader(1 << 20)
+    # Stream the sorted rows into NumPy batch by batch, so the result never exists twice; with
+    # the row count known the arrays are allocated once and filled in place.
+    chunks: dict[str, list[npt.NDArray[np.generic]]] = {}
+    filled: dict[str, npt.NDArray[np.generic]] = {}
+    offset = 0
+    for batch in reader:
+        for name, column in zip(batch.schema.names, batch.columns, strict=True):
+            values = column.to_numpy(zero_copy_only=False)
+            if rows is not None:
+                if name not in filled:
+                    filled[name] = np.empty(rows, dtype=values.dtype)
+                filled[name][offset : offset + values.size] = values
+            else:
+                chunks.setdefault(name, []).append(values)
+        offset += batch.num_rows
+    if offset == 0:
         raise InsufficientDataError("no events are left to analyse (check the filters)")
-    encoded = pc.dictionary_encode(table.column("a").combine_chunks())
-    dictionary = encoded.dictionary.to_pylist()
-    names = sorted(dictionary)
-    rank = np.empty(len(dictionary), dtype=np.int32)
-    position = {name: i for i, name in enumerate(names)}
-    for i, name in enumerate(dictionary):
-        rank[i] = position[name]
-    act = rank[encoded.indices.to_numpy(zero_copy_only=False)]
-    h = _column(table, "h")
-    h2 = _column(table, "h2")
-    s = _column(table, "s").astype(np.int64, copy=False)
-    t = _column(table, "t").astype(np.int64, copy=False)
-    del table, encoded
-    n = act.size
-    new_case = np.empty(n, dtype=bool)
+    if rows is not None and offset != rows:
+        raise AssertionError(f"expected {rows} sorted rows, got {offset}")
+
+    def take(name: str) -> npt.NDArray[np.generic]:
+        if rows is not None:
+            return filled.pop(name)
+        parts = chunks.pop(name)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    h = take("h")
+    h2 = take("h2")
+    new_case = np.empty(h.size, dtype=bool)
     new_case[0] = True
     np.not_equal(h[1:], h[:-1], out=new_case[1:])
     if not exact and np.any(~new_case[1:] & (h2[1:] != h2[:-1])):
         return None
-    return names, act, s, t, new_case
+    del h, h2
+    t = take("t").astype(np.int64, copy=False)
+    s = t if atomic else take("s").astype(np.int64, copy=False)
+    codes: Codes = take("a")  # type: ignore[assignment]  # enum codes: unsigned integers
+    return codes, s, t, new_case
 
 
-def aggregate_fast(con: duckdb.DuckDBPyConnection, relation: str) -> Aggregates:
-    """Compute the engine aggregates of the events in ``relation`` (a view or a subquery)."""
-    got = _sorted_instances(con, relation, exact=False) or _sorted_instances(
-        con, relation, exact=True
-    )
+def aggregate_fast(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    names: Sequence[str],
+    *,
+    atomic: bool = False,
+    rows: int | None = None,
+) -> Aggregates:
+    """Compute the engine aggregates of the events in ``relation`` (a view or a subquery).
+
+    ``names`` are all activity names of the log, sorted; ``atomic`` says that every instance has
+    start = end, which saves a column and a sort key; ``rows``, when known, is the number of
+    instances in ``relation`` (the sorted arrays are then allocated once).
+    """
+    names = list(names)
+    _activity_enum(con, names)
+    got = _sorted_instances(
+        con, relation, atomic=atomic, exact=False, rows=rows
+    ) or _sorted_instances(con, relation, atomic=atomic, exact=True, rows=rows)
     assert got is not None
-    names, act, s, t, new_case = got
+    act, s, t, new_case = got
     n = act.size
     n_act = len(names)
     starts = np.flatnonzero(new_case)
@@ -121,39 +169,50 @@ def aggregate_fast(con: duckdb.DuckDBPyConnection, relation: str) -> Aggregates:
     case_idx = np.cumsum(new_case, dtype=np.int32) - 1
 
     case_first = s[starts]  # rows are sorted by start within a case
-    case_last = np.maximum.reduceat(t, starts)
+    case_last = t[ends] if atomic else np.maximum.reduceat(t, starts)
     duration_us = case_last - case_first
 
     start_counts = np.bincount(act[starts], minlength=n_act)
     end_counts = np.bincount(act[ends], minlength=n_act)
 
-    # Directly-follows pairs: row i -> i+1 inside one case.
-    same = ~new_case[1:]
-    prev_end = t[:-1][same]
-    edges_tbl = pa.table(
-        {
-            "src": act[:-1][same],
-            "dst": act[1:][same],
-            "d": np.maximum(s[1:][same], prev_end) - prev_end,
-        }
+    # Directly-follows pairs, row i -> i+1 inside one case: zero-copy shifted views handed to one
+    # parallel DuckDB aggregation (per edge, and per target activity for the waiting time).
+    con.register(
+        "__fast_pairs",
+        pa.table(
+            {
+                "src": act[:-1],
+                "dst": act[1:],
+                "prev_end": t[:-1],
+                "next_start": s[1:],
+                "new": new_case[1:].view(np.uint8),  # bytes, zero-copy (Arrow packs bools)
+            }
+        ),
     )
-    del prev_end, same
-    con.register("__edges", edges_tbl)
     try:
-        edge_rows = con.execute(
-            f"SELECT src, dst, {_STATS_SQL} FROM __edges GROUP BY src, dst"
+        pair_rows = con.execute(
+            f"""
+            SELECT src, dst, {_STATS_SQL}
+            FROM (SELECT src, dst, greatest(next_start, prev_end) - prev_end AS d
+                  FROM __fast_pairs WHERE new = 0)
+            GROUP BY GROUPING SETS ((src, dst), (dst))
+            """
         ).fetchall()
-        waiting = _stats_rows(con, f"SELECT dst, {_STATS_SQL} FROM __edges GROUP BY dst")
     finally:
-        con.unregister("__edges")
-    del edges_tbl
-    edges = [(int(r[0]), int(r[1]), tuple(r[2:])) for r in edge_rows]
+        con.unregister("__fast_pairs")
+    edges = [(int(r[0]), int(r[1]), tuple(r[2:])) for r in pair_rows if r[0] is not None]
+    waiting = {int(r[1]): tuple(r[2:]) for r in pair_rows if r[0] is None}
 
-    con.register("__inst", pa.table({"a": act, "d": t - s}))
-    try:
-        service = _stats_rows(con, f"SELECT a, {_STATS_SQL} FROM __inst GROUP BY a")
-    finally:
-        con.unregister("__inst")
+    service: dict[int, StatsRow] = {}
+    if not atomic:
+        con.register("__fast_inst", pa.table({"a": act, "s": s, "t": t}))
+        try:
+            service = _stats_rows(
+                con,
+                f"SELECT a, {_STATS_SQL} FROM (SELECT a, t - s AS d FROM __fast_inst) GROUP BY a",
+            )
+        finally:
+            con.unregister("__fast_inst")
 
     per_activity = _cases_per_activity(act, case_idx, n_act)
     variant_rows, sequence = _variants(con, act, starts, ends, case_idx, duration_us)
@@ -179,7 +238,7 @@ def aggregate_fast(con: duckdb.DuckDBPyConnection, relation: str) -> Aggregates:
 
 
 def _cases_per_activity(
-    act: npt.NDArray[np.int32], case_idx: npt.NDArray[np.int32], n_act: int
+    act: Codes, case_idx: npt.NDArray[np.int32], n_act: int
 ) -> dict[int, tuple[int, int, int]]:
     """Per activity: instances, cases containing it, cases with more than one instance.
 
@@ -191,15 +250,14 @@ def _cases_per_activity(
     a = act[order]
     c = case_idx[order]
     del order
-    boundary = np.empty(a.size, dtype=bool)
-    boundary[0] = True
-    boundary[1:] = (a[1:] != a[:-1]) | (c[1:] != c[:-1])
-    run_starts = np.flatnonzero(boundary)
-    run_lengths = np.diff(np.append(run_starts, a.size))
-    run_act = a[run_starts]
+    first = np.empty(a.size, dtype=bool)  # first instance of its (activity, case) run
+    first[0] = True
+    np.not_equal(a[1:], a[:-1], out=first[1:])
+    first[1:] |= c[1:] != c[:-1]
+    second = ~first[1:] & first[:-1]  # the second instance of a run: one per rework case
     instances = np.bincount(a, minlength=n_act)
-    cases = np.bincount(run_act, minlength=n_act)
-    rework = np.bincount(run_act, weights=run_lengths > 1, minlength=n_act).astype(np.int64)
+    cases = np.bincount(a[first], minlength=n_act)
+    rework = np.bincount(a[1:][second], minlength=n_act)
     return {
         i: (int(instances[i]), int(cases[i]), int(rework[i])) for i in range(n_act) if instances[i]
     }
@@ -210,7 +268,7 @@ VariantColumns = tuple[IntArray, npt.NDArray[np.float64], npt.NDArray[np.float64
 
 def _variants(
     con: duckdb.DuckDBPyConnection,
-    act: npt.NDArray[np.int32],
+    act: Codes,
     starts: IntArray,
     ends: IntArray,
     case_idx: npt.NDArray[np.int32],
@@ -218,9 +276,10 @@ def _variants(
 ) -> tuple[VariantColumns, Callable[[int], tuple[int, ...]]]:
     """Group cases by activity sequence: cases, mean s, median s, representative case.
 
-    Two 64-bit polynomial fingerprints per case group the cases in one vectorised pass; an exact
-    check then compares every event with the same position in its group's representative, and
-    falls back to grouping by the sequences themselves if a fingerprint ever collided.
+    A 64-bit polynomial fingerprint per case (with the case length) groups the cases in one
+    vectorised pass; an exact check then compares every event with the same position in its
+    group's representative, and falls back to grouping by the sequences themselves if a
+    fingerprint ever collided.
     """
     n_cases = starts.size
     lengths = ends - starts + 1
@@ -229,27 +288,26 @@ def _variants(
     code = act.astype(np.uint64) + np.uint64(1)
     with np.errstate(over="ignore"):
         h1 = np.add.reduceat(code * _powers(_P1, max_len)[pos], starts)
-        h2 = np.add.reduceat(code * _powers(_P2, max_len)[pos], starts)
     del code
     con.register(
-        "__cases",
-        pa.table({"h1": h1, "h2": h2, "n": lengths, "c": np.arange(n_cases), "d": duration_us}),
+        "__fast_cases",
+        pa.table({"h1": h1, "n": lengths, "c": np.arange(n_cases), "d": duration_us}),
     )
     try:
         groups = con.execute(
             """
-            CREATE OR REPLACE TEMP TABLE __variants AS
-            SELECT h1, h2, n, count(*) AS cases, avg(d) / 1e6 AS mean,
+            CREATE OR REPLACE TEMP TABLE __fast_variants AS
+            SELECT h1, n, count(*) AS cases, avg(d) / 1e6 AS mean,
                    quantile_cont(d, 0.5) / 1e6 AS median, min(c) AS rep
-            FROM __cases GROUP BY h1, h2, n
+            FROM __fast_cases GROUP BY h1, n
             """
         )
         rep_of_case = con.execute(
-            "SELECT v.rep FROM __cases c JOIN __variants v USING (h1, h2, n) ORDER BY c.c"
+            "SELECT v.rep FROM __fast_cases c JOIN __fast_variants v USING (h1, n) ORDER BY c.c"
         ).fetchnumpy()["rep"]
-        cols = con.execute("SELECT cases, mean, median, rep FROM __variants").fetchnumpy()
+        cols = con.execute("SELECT cases, mean, median, rep FROM __fast_variants").fetchnumpy()
     finally:
-        con.unregister("__cases")
+        con.unregister("__fast_cases")
     del groups
     reps = np.asarray(rep_of_case, dtype=np.int64)
 
