@@ -79,7 +79,8 @@ def print_tables(result: AnalysisResult, log: EventLog, console: Console) -> Non
         )
     console.print(t)
 
-    t = Table(title=f"Directly-follows (top {MAX_ROWS} of {len(result.dfg)})", title_justify="left")
+    shown = min(MAX_ROWS, len(result.dfg))
+    t = Table(title=f"Directly-follows (top {shown} of {len(result.dfg)})", title_justify="left")
     for col, just in [
         ("from", "left"),
         ("to", "left"),
