@@ -54,7 +54,7 @@ _ENUM = "__opslens_activity"
 
 
 def _inverse_odd(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
-    """Multiplicative inverses modulo 2^64 of odd integers (Newton's iteration: 3, 6, …, 96 bits)."""
+    """Inverses modulo 2^64 of odd integers (Newton's iteration: 3, 6, …, 96 correct bits)."""
     x = values.copy()  # correct to 3 bits for odd values; each step doubles the bits
     two = np.uint64(2)
     with np.errstate(over="ignore"):
@@ -86,7 +86,9 @@ def _as_numpy(array: pa.Array) -> npt.NDArray[np.generic]:
         raise AssertionError(f"unexpected nulls in a sorted {array.type} column")
     dtype = np.dtype(str(array.type))
     buffer = array.buffers()[1]
-    return np.frombuffer(buffer, dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize)
+    return np.frombuffer(
+        buffer, dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize
+    )
 
 
 def _activity_enum(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> None:
