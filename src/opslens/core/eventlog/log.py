@@ -258,7 +258,10 @@ def _connect(timezone: str, work_dir: Path | None) -> duckdb.DuckDBPyConnection:
         "autoinstall_known_extensions": "false",
         "autoload_known_extensions": "true",
     }
-    con = duckdb.connect(":memory:", config=config)
+    # With a work directory the database lives there, so tables made from text sources are
+    # buffer-managed on disk and a file larger than memory never has to fit in it.
+    database = str(work_dir / "log.duckdb") if work_dir is not None else ":memory:"
+    con = duckdb.connect(database, config=config)
     con.execute("SET enable_progress_bar = false")
     try:
         con.execute(f"SET TimeZone = {_s(timezone)}")
@@ -367,7 +370,7 @@ def _canonicalise(
     # One row per source row, with parsed values and the first reason to reject it (if any).
     con.execute(
         f"""
-        CREATE OR REPLACE VIEW parsed AS
+        CREATE OR REPLACE {"TABLE" if raw.format == "csv" else "VIEW"} parsed AS
         SELECT *,
           CASE
             WHEN case_id IS NULL THEN 'case'
