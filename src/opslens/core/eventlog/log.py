@@ -416,7 +416,8 @@ def _canonicalise(
         )
 
     open_instances = 0
-    if chosen.lifecycle and n_start and n_complete:
+    paired = bool(chosen.lifecycle and n_start and n_complete)
+    if paired:
         lifecycle: Literal["atomic", "interval"] = "interval"
         open_instances = _pair_lifecycle(con)
     else:
@@ -433,7 +434,7 @@ def _canonicalise(
             FROM parsed WHERE __problem IS NULL
             """
         )
-    if lifecycle == "interval" and open_instances >= 0 and chosen.lifecycle and n_start:
+    if paired:
         instances = int(con.execute("SELECT count(*) FROM __pairs").fetchall()[0][0])
     else:
         instances = valid  # one instance per valid row
