@@ -458,3 +458,48 @@ def test_row_numbers_follow_the_file_on_a_large_csv(tmp_path: Path) -> None:
     ).fetchall()[0][0]
     assert log.events == n
     assert mismatched == 0
+
+
+# --- XES streamed in chunks -------------------------------------------------------------------
+
+
+@pytest.mark.eventlogs
+def test_xes_in_small_chunks_gives_the_same_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """XES goes to Parquet in chunks (bounded memory); the chunking must not change anything."""
+    import opslens.core.eventlog.readers as readers
+    from opslens.core.mining import analyze
+    from tests.conftest import eventlog
+
+    path = eventlog("repairExample.xes.gz")
+    whole = analyze(read_event_log(path)).to_dict()
+    monkeypatch.setattr(readers, "XES_CHUNK_ROWS", 500)
+    chunked_log = read_event_log(path)
+    files = sorted(p.name for p in chunked_log._work_dir.glob("xes-*.parquet"))  # type: ignore[union-attr]
+    assert len(files) > 20
+    assert analyze(chunked_log).to_dict() == whole
+
+
+def test_xes_key_with_different_types_in_different_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import opslens.core.eventlog.readers as readers
+
+    monkeypatch.setattr(readers, "XES_CHUNK_ROWS", 1)
+    path = tmp_path / "mixed.xes"
+    path.write_text(
+        '<log xes.version="1.0">'
+        '<trace><string key="concept:name" value="c1"/>'
+        '<event><string key="concept:name" value="A"/><int key="cost" value="5"/>'
+        '<date key="time:timestamp" value="2024-06-02T15:00:00+08:00"/></event></trace>'
+        '<trace><string key="concept:name" value="c2"/>'
+        '<event><string key="concept:name" value="B"/><string key="cost" value="high"/>'
+        '<date key="time:timestamp" value="2024-06-03T15:00:00+08:00"/></event></trace>'
+        "</log>",
+        encoding="utf-8",
+    )
+    rows = events(read_event_log(path))
+    assert [(r["case_id"], r["cost"], r["row"]) for r in rows] == [
+        ("c1", "5", 1),
+        ("c2", "high", 2),
+    ]
+    assert rows[0]["end"] == utc(2024, 6, 2, 7, 0)

@@ -4,7 +4,8 @@ Every reader yields the same thing — a relation named ``raw`` on the log's Duc
 the file's columns (CSV and XLSX cells as text) and ``__row``, the record's position: the
 spreadsheet row for CSV and XLSX (the header is row 1, so the first record is row 2), the 1-based
 record number for Parquet and XES. CSV is streamed into a table of the log's DuckDB database in
-the work directory (buffer-managed on disk), so a file larger than memory never has to fit in it.
+the work directory (buffer-managed on disk) and XES into Parquet files there, chunk by chunk, so
+a file larger than memory never has to fit in it.
 """
 
 from __future__ import annotations
@@ -291,14 +292,30 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> RawSource:
     return RawSource("parquet", cols)
 
 
-def _load_xes(con: duckdb.DuckDBPyConnection, path: Path) -> RawSource:
-    from opslens.core.eventlog.xes import read_xes_table
+#: XES is streamed to Parquet in chunks of this many events, so memory stays bounded.
+XES_CHUNK_ROWS = 500_000
 
-    table = read_xes_table(path)
-    if "row" in table.column_names:
-        table = table.rename_columns(["__row" if c == "row" else c for c in table.column_names])
-    con.register("raw_arrow", table)
-    con.execute("CREATE OR REPLACE VIEW raw AS SELECT * FROM raw_arrow")
+
+def _load_xes(con: duckdb.DuckDBPyConnection, path: Path, work_dir: Path) -> RawSource:
+    import pyarrow.parquet as pq
+
+    from opslens.core.eventlog.xes import read_xes_chunks
+
+    files: list[Path] = []
+
+    def write(table: pa.Table) -> None:
+        names = ["__row" if c == "row" else c for c in table.column_names]
+        target = work_dir / f"xes-{len(files):05d}.parquet"
+        pq.write_table(table.rename_columns(names), target)
+        files.append(target)
+
+    read_xes_chunks(path, write, XES_CHUNK_ROWS)
+    listed = ", ".join(_sql_str(str(f)) for f in files)
+    # Chunks may disagree on a key's type (int in one, text in another): union_by_name widens.
+    con.execute(
+        "CREATE OR REPLACE VIEW raw AS SELECT * FROM "
+        f"read_parquet([{listed}], union_by_name = true)"
+    )
     return RawSource("xes", _columns(con))
 
 
@@ -322,7 +339,7 @@ def load_raw(
     elif fmt == "parquet":
         raw = _load_parquet(con, path)
     else:
-        raw = _load_xes(con, path)
+        raw = _load_xes(con, path, work_dir)
     count = con.execute("SELECT count(*) FROM raw").fetchall()[0]
     if not count or count[0] == 0:
         raise InsufficientDataError(f"{path}: the file holds no events (only a header or nothing)")

@@ -37,7 +37,7 @@ from lxml import etree
 
 from opslens.core.errors import InsufficientDataError, UnreadableFileError
 
-__all__ = ["read_xes_table"]
+__all__ = ["read_xes_chunks", "read_xes_table"]
 
 #: Bytes handed to the XML parser per feed.
 _CHUNK = 1 << 16
@@ -113,10 +113,28 @@ def read_xes_table(path: str | os.PathLike[str]) -> pa.Table:
             an XES log, or declares entities or an external DTD.
         InsufficientDataError: the log is valid but holds no event inside a trace.
     """
-    name = os.fspath(path)
+    collector = _read_into(os.fspath(path), _Collector())
+    return collector.to_table()
+
+
+def read_xes_chunks(
+    path: str | os.PathLike[str], sink: Callable[[pa.Table], None], chunk_rows: int = 500_000
+) -> int:
+    """Stream an XES log to ``sink`` as tables of about ``chunk_rows`` events (whole traces).
+
+    Each table is what :func:`read_xes_table` would return for its events (``row`` keeps the
+    position in the whole document), so memory stays bounded by one chunk; a key's type may
+    differ between chunks. Returns the number of events. Raises as :func:`read_xes_table`.
+    """
+    collector = _read_into(os.fspath(path), _Collector(sink, max(1, chunk_rows)))
+    collector.flush()
+    return collector.rows
+
+
+def _read_into(name: str, collector: _Collector) -> _Collector:
     raw, stream = _open(name)
     try:
-        collector = _parse(stream, name)
+        _parse(stream, name, collector)
     finally:
         for handle in (stream, raw):
             with contextlib.suppress(OSError, EOFError, zlib.error):
@@ -125,7 +143,7 @@ def read_xes_table(path: str | os.PathLike[str]) -> pa.Table:
         raise InsufficientDataError(
             f"{name}: the XES log holds no events (no <event> in a <trace>)"
         )
-    return collector.to_table()
+    return collector
 
 
 # --------------------------------------------------------------------------------------------
@@ -183,8 +201,8 @@ def _one_line(text: str) -> str:
 # docs/decisions.md) and keeps memory at the size of the collected values.
 
 
-def _parse(stream: io.BufferedIOBase, name: str) -> _Collector:
-    """Check the prolog, then stream the whole document into a :class:`_Collector`."""
+def _parse(stream: io.BufferedIOBase, name: str, collector: _Collector) -> _Collector:
+    """Check the prolog, then stream the whole document into ``collector``."""
     options: dict[str, Any] = {
         "resolve_entities": False,
         "no_network": True,
@@ -223,7 +241,6 @@ def _parse(stream: io.BufferedIOBase, name: str) -> _Collector:
     _check_root(root, name)
     del sniffer, root
 
-    collector = _Collector()
     parser = etree.XMLParser(target=collector, **options)
     try:
         for chunk in head:
@@ -321,7 +338,12 @@ class _Collector:
     elements (meta-attributes, list items) and everything outside traces are skipped.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, sink: Callable[[pa.Table], None] | None = None, chunk_rows: int = 0) -> None:
+        #: with a sink, every ``chunk_rows`` events (at the next trace end) go out as a table
+        self._sink = sink
+        self._chunk_rows = chunk_rows
+        self._row_base = 0  # rows and traces already handed to the sink
+        self._trace_base = 0
         self.rows = 0
         self.traces = 0
         #: events per trace, in document order (traces without events count 0)
@@ -394,28 +416,41 @@ class _Collector:
         elif depth == 2 and self._in_trace:
             self._in_trace = False
             self.counts.append(self.rows - self._first_row)
+            if self._sink is not None and self.rows - self._row_base >= self._chunk_rows:
+                self.flush()
+
+    def flush(self) -> None:
+        """Hand the events gathered since the last flush to the sink, then start afresh."""
+        if self._sink is None or self.rows == self._row_base:
+            return
+        self._sink(self.to_table())
+        self._row_base, self._trace_base = self.rows, self.traces
+        self.counts = []
+        self.event_stores, self.trace_stores = {}, {}
+        self.event_keys, self.trace_keys = {}, {}
 
     def close(self) -> None:
         """Called by lxml at the end of the document; the results stay on the collector."""
 
     def to_table(self) -> pa.Table:
-        """Type every column once and assemble the table."""
-        n = self.rows
+        """Type every column once and assemble the table (of the rows since the last flush)."""
+        n = self.rows - self._row_base
+        traces = self.traces - self._trace_base
         columns: dict[str, pa.Array] = {}
-        trace_of_row = pa.array(np.repeat(np.arange(self.traces, dtype=np.int64), self.counts))
+        trace_of_row = pa.array(np.repeat(np.arange(traces, dtype=np.int64), self.counts))
         case_names = [f"case:{_unescape_key(key)}" for key in self.trace_keys]
         taken = {"row", *case_names}
         for key in self.event_keys:
-            column = _typed_column(key, self.event_stores, n)
+            column = _typed_column(key, self.event_stores, n, self._row_base)
             name = _unescape_key(key)
             while name in taken:
                 name = f"event:{name}"
             taken.add(name)
             columns[name] = column
         for key, name in zip(self.trace_keys, case_names, strict=True):
-            per_trace = _typed_column(key, self.trace_stores, self.traces)
+            per_trace = _typed_column(key, self.trace_stores, traces, self._trace_base)
             columns[name] = per_trace.take(trace_of_row)
-        columns["row"] = pa.array(np.arange(1, n + 1, dtype=np.int64))
+        columns["row"] = pa.array(np.arange(self._row_base + 1, self.rows + 1, dtype=np.int64))
         return pa.table(columns)
 
 
@@ -452,8 +487,14 @@ def _new_store(tag: str) -> _Columns | None:
 # Typing
 
 
-def _typed_column(key: str, stores: dict[str, _Columns | None], length: int) -> pa.Array:
-    """Build the Arrow column of ``key`` (``length`` slots, 1-based) from every store holding it."""
+def _typed_column(
+    key: str, stores: dict[str, _Columns | None], length: int, offset: int = 0
+) -> pa.Array:
+    """Build the Arrow column of ``key`` from every store holding it.
+
+    Stores are keyed by 1-based position; the column covers positions ``offset + 1`` to
+    ``offset + length``.
+    """
     parts: list[tuple[str, dict[int, str | None]]] = []
     for tag, store in stores.items():
         values = store.get(key) if store is not None else None
@@ -474,9 +515,8 @@ def _typed_column(key: str, stores: dict[str, _Columns | None], length: int) -> 
     if len(values) == length:
         return dense
     positions = np.full(length, -1, dtype=np.int64)
-    positions[np.fromiter(values.keys(), dtype=np.int64, count=len(values)) - 1] = np.arange(
-        len(values), dtype=np.int64
-    )
+    keys = np.fromiter(values.keys(), dtype=np.int64, count=len(values)) - 1 - offset
+    positions[keys] = np.arange(len(values), dtype=np.int64)
     return dense.take(pa.array(positions, mask=positions < 0))
 
 
