@@ -170,3 +170,40 @@ def test_console_script(csv_log: Path) -> None:
     )
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and "no such file" in bad.stderr
+
+
+def test_lifecycle_and_instance_flags(tmp_path: Path) -> None:
+    path = tmp_path / "lc.csv"
+    path.write_text(
+        "ticket,step,status,task,at\n"
+        "c1,A,start,x,2024-01-01 01:00\n"
+        "c1,A,start,y,2024-01-01 02:00\n"
+        "c1,A,complete,y,2024-01-01 03:00\n"
+        "c1,A,complete,x,2024-01-01 04:00\n"
+    )
+    base = [
+        "analyze",
+        str(path),
+        "-f",
+        "json",
+        "--tz",
+        "UTC",
+        "--case",
+        "ticket",
+        "--activity",
+        "step",
+        "--timestamp",
+        "at",
+        "--lifecycle",
+        "status",
+    ]
+
+    def longest(*extra: str) -> float:
+        run = opslens(*base, *extra)
+        assert run.returncode == 0, run.stderr
+        data = json.loads(run.stdout)
+        assert data["log"]["activity_instances"] == 2
+        return data["activities"][0]["service_s"]["max"]
+
+    assert longest() == 2 * 3600  # FIFO: 01:00–03:00 and 02:00–04:00
+    assert longest("--instance", "task") == 3 * 3600  # by id: x 01:00–04:00, y 02:00–03:00

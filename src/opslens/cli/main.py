@@ -6,12 +6,15 @@ import sys
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
 from opslens import __version__
+
+if TYPE_CHECKING:
+    from opslens.core.eventlog import ColumnMapping
 
 app = typer.Typer(
     name="opslens",
@@ -86,6 +89,10 @@ def analyze(
         str | None,
         typer.Option("--lifecycle", help="Lifecycle-transition column (start/complete)."),
     ] = None,
+    instance: Annotated[
+        str | None,
+        typer.Option("--instance", help="Activity-instance id column for lifecycle pairing."),
+    ] = None,
     timezone: Annotated[
         str | None,
         typer.Option(
@@ -149,14 +156,20 @@ def analyze(
     from opslens.core.errors import OpslensError
 
     try:
+        from opslens.core.eventlog import ColumnMapping
+
+        mapping = ColumnMapping(
+            case=case,
+            activity=activity,
+            start=start,
+            end=end,
+            resource=resource,
+            lifecycle=lifecycle,
+            instance=instance,
+        )
         _analyze(
             log,
-            case,
-            activity,
-            start,
-            end,
-            resource,
-            lifecycle,
+            mapping,
             timezone,
             fmt,
             out,
@@ -185,12 +198,7 @@ def analyze(
 
 def _analyze(
     log_path: Path,
-    case: str | None,
-    activity: str | None,
-    start: str | None,
-    end: str | None,
-    resource: str | None,
-    lifecycle: str | None,
+    mapping: ColumnMapping,
     timezone: str | None,
     fmt: OutputFormat,
     out: Path | None,
@@ -207,7 +215,7 @@ def _analyze(
 ) -> None:
     from opslens.cli.format import parse_duration
     from opslens.cli.progress import phases
-    from opslens.core.eventlog import ColumnMapping, default_timezone, read_event_log
+    from opslens.core.eventlog import default_timezone, read_event_log
     from opslens.core.mining import (
         ActivityFilter,
         AttributeFilter,
@@ -244,9 +252,6 @@ def _analyze(
             )
         filters.append(CaseDurationFilter(lo, hi))
 
-    mapping = ColumnMapping(
-        case=case, activity=activity, start=start, end=end, resource=resource, lifecycle=lifecycle
-    )
     show_progress = fmt is not OutputFormat.table or out is not None or sys.stdout.isatty()
     with phases(log_path, enabled=show_progress) as progress:
         progress.step("reading")
