@@ -22,6 +22,8 @@ import pyarrow as pa
 from opslens.core.errors import ConfigError, InsufficientDataError
 from opslens.core.eventlog.mapping import ColumnMapping, suggest_mapping
 from opslens.core.eventlog.readers import Format, RawSource, load_raw
+from opslens.core.sql import quote_ident as _q
+from opslens.core.sql import quote_str as _s
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -96,14 +98,6 @@ class RejectedRow:
     def describe(self) -> str:
         shown = "(empty)" if self.value is None or self.value == "" else repr(self.value)
         return f"{self.file}, row {self.row}, column {self.column!r}, value {shown}: {self.reason}"
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _s(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _timestamp_sql(column: str, dtype: str, timezone: str) -> str:

@@ -25,6 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from opslens.core.errors import InsufficientDataError, UnreadableFileError
+from opslens.core.sql import quote_str
 
 __all__ = ["Format", "RawSource", "detect_encoding", "detect_format", "load_raw"]
 
@@ -140,10 +141,6 @@ def _sniff_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _open_binary(path: Path) -> BinaryIO:
     with path.open("rb") as fh:
         gz = fh.read(2) == b"\x1f\x8b"
@@ -171,8 +168,8 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, work_dir: Path) -> Raw
         sample_text = sample.decode("utf-8-sig", errors="ignore")
     delimiter = _sniff_delimiter(sample_text)
     common = (
-        f"{_sql_str(str(source))}, all_varchar = true, header = true, "
-        f"delim = {_sql_str(delimiter)}, quote = '\"', escape = '\"', sample_size = 20480"
+        f"{quote_str(str(source))}, all_varchar = true, header = true, "
+        f"delim = {quote_str(delimiter)}, quote = '\"', escape = '\"', sample_size = 20480"
     )
     # The parallel reader first; rows with missing trailing fields need null padding, which
     # DuckDB only combines with quoted newlines in its serial reader.
@@ -281,7 +278,7 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> RawSource:
     try:
         con.execute(
             "CREATE OR REPLACE VIEW raw AS SELECT (file_row_number + 1)::BIGINT AS __row, "
-            f"* EXCLUDE (file_row_number) FROM read_parquet({_sql_str(str(path))}, "
+            f"* EXCLUDE (file_row_number) FROM read_parquet({quote_str(str(path))}, "
             "file_row_number = true)"
         )
         cols = _columns(con)
@@ -310,7 +307,7 @@ def _load_xes(con: duckdb.DuckDBPyConnection, path: Path, work_dir: Path) -> Raw
         files.append(target)
 
     read_xes_chunks(path, write, XES_CHUNK_ROWS)
-    listed = ", ".join(_sql_str(str(f)) for f in files)
+    listed = ", ".join(quote_str(str(f)) for f in files)
     # Chunks may disagree on a key's type (int in one, text in another): union_by_name widens.
     con.execute(
         "CREATE OR REPLACE VIEW raw AS SELECT * FROM "

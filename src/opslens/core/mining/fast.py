@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from opslens.core.errors import InsufficientDataError
 from opslens.core.mining._assemble import Aggregates, StatsRow
+from opslens.core.sql import quote_str
 
 __all__ = ["aggregate_fast"]
 
@@ -101,11 +102,7 @@ def _activity_enum(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> None
         "SELECT count(*) FROM duckdb_types() WHERE type_name = ?", [_ENUM]
     ).fetchall()[0][0]
     if not exists:
-        con.execute(f"CREATE TYPE {_ENUM} AS ENUM ({', '.join(_sql_str(n) for n in names)})")
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+        con.execute(f"CREATE TYPE {_ENUM} AS ENUM ({', '.join(quote_str(n) for n in names)})")
 
 
 Codes = npt.NDArray[np.integer]
