@@ -299,5 +299,8 @@ def _analyze(
         err.print(f"opslens: wrote {out}", highlight=False)
 
 
+# The web commands (demo, serve, worker, manage) register themselves on `app`.
+from opslens.cli import web as _web  # noqa: E402, F401
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -1,0 +1,5 @@
+"""``python -m opslens`` is the ``opslens`` command."""
+
+from opslens.cli.main import app
+
+app()

@@ -1,0 +1,213 @@
+"""``opslens demo``, ``opslens serve``, ``opslens worker`` and ``opslens manage``.
+
+Thin: set the environment the Django settings read, then call Django and Waitress.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from opslens.cli.main import app, err, fail
+
+DEFAULT_DATA_DIR = Path(os.environ.get("OPSLENS_DATA_DIR", "opslens-data"))
+
+
+def _prepare(data_dir: Path, *, secret_from_env: bool) -> None:
+    data_dir = data_dir.expanduser().resolve()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        (data_dir / "mail").mkdir(exist_ok=True)
+        (data_dir / "static").mkdir(exist_ok=True)
+    except OSError as exc:
+        fail(f"cannot create the data dir {data_dir}: {exc.strerror}")
+    os.environ["OPSLENS_DATA_DIR"] = str(data_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opslens.web.settings")
+    if not secret_from_env:
+        key_file = data_dir / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
+            key_file.chmod(0o600)
+        os.environ["OPSLENS_SECRET_KEY"] = key_file.read_text(encoding="utf-8").strip()
+
+
+def _setup_django() -> None:
+    import django
+
+    try:
+        django.setup()
+    except Exception as exc:  # a bad DATABASE_URL, a missing driver
+        fail(f"cannot start Django: {exc}")
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+    from django.db.utils import OperationalError
+
+    try:
+        call_command("migrate", interactive=False, verbosity=0)
+    except OperationalError as exc:
+        fail(f"cannot reach the database: {exc}".splitlines()[0])
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            fail(f"port {port} on {host} is in use; choose another with --port")
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # the same interpreter, the same environment
+        [sys.executable, "-m", "opslens", "worker"],
+        env=os.environ.copy(),
+    )
+
+
+def _serve(host: str, port: int, threads: int, worker: subprocess.Popen[bytes] | None) -> None:
+    from waitress.server import create_server
+
+    from opslens.web.wsgi import application
+
+    server: Any = create_server(application, host=host, port=port, threads=threads, ident="opslens")
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+        if worker is not None and worker.poll() is None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", help="Where the SQLite database and files go.")
+    ] = Path("opslens-data"),
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8000,
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Do not start the background worker.")
+    ] = False,
+) -> None:
+    """Run the web workbench with the demo company (SQLite in --data-dir, web server + worker).
+
+    Creates the database, applies migrations and loads the demo company on first start; later
+    starts keep what you changed. Stop with Ctrl-C.
+    """
+    os.environ.pop("DATABASE_URL", None)  # the demo always runs on SQLite in its data dir
+    _prepare(data_dir, secret_from_env=False)
+    _check_port(host, port)
+    _setup_django()
+    _migrate()
+    from opslens.web.common.demo import DEMO_USERS, load_demo
+
+    created = load_demo()
+    worker = None if no_worker else _start_worker()
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
+    err.print(
+        f"[bold]opslens demo[/] {'loaded' if created else 'reused'} in "
+        f"{os.environ['OPSLENS_DATA_DIR']}",
+        highlight=False,
+    )
+    err.print(f"  open [bold]{url}[/]  (health: {url}healthz)", highlight=False)
+    err.print("  logins (password demo):", highlight=False)
+    for username, role, dept in DEMO_USERS:
+        err.print(f"    {username:<10} {role} {dept}", highlight=False)
+    err.print("  stop with Ctrl-C", highlight=False)
+    _serve(host, port, 8, worker)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "0.0.0.0",
+    port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
+    threads: Annotated[int, typer.Option("--threads", help="Request threads.")] = 8,
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", help="Uploads, mail files and collected static files.")
+    ] = Path("opslens-data"),
+    migrate: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Apply migrations before serving.")
+    ] = True,
+) -> None:
+    """Run the workbench for production (Waitress; static files served by WhiteNoise).
+
+    Needs OPSLENS_SECRET_KEY and OPSLENS_ALLOWED_HOSTS, and DATABASE_URL for PostgreSQL
+    (postgres://user:password@host:5432/db; without it SQLite in --data-dir). Run
+    `opslens worker` beside it for background tasks.
+    """
+    if not os.environ.get("OPSLENS_SECRET_KEY"):
+        fail("set OPSLENS_SECRET_KEY (a long random string) before `opslens serve`")
+    if not os.environ.get("OPSLENS_ALLOWED_HOSTS"):
+        fail("set OPSLENS_ALLOWED_HOSTS (e.g. ops.example.com) before `opslens serve`")
+    if not os.environ.get("DATABASE_URL"):
+        err.print("opslens: DATABASE_URL is not set; using SQLite in the data dir", highlight=False)
+    _prepare(data_dir, secret_from_env=True)
+    _check_port(host, port)
+    _setup_django()
+    if migrate:
+        _migrate()
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    err.print(f"opslens: serving on {host}:{port} with {threads} threads", highlight=False)
+    _serve(host, port, threads, None)
+
+
+@app.command()
+def worker(
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", help="Same data dir as the web server.")
+    ] = DEFAULT_DATA_DIR,
+    interval: Annotated[
+        float, typer.Option("--interval", help="Seconds between polls for new tasks.")
+    ] = 1.0,
+    batch: Annotated[bool, typer.Option("--batch", help="Run what is queued, then exit.")] = False,
+) -> None:
+    """Run background tasks (django-tasks, database backend) until stopped."""
+    _prepare(data_dir, secret_from_env=bool(os.environ.get("OPSLENS_SECRET_KEY")))
+    _setup_django()
+    from django.core.management import call_command
+
+    args = ["--interval", str(interval)]
+    if batch:
+        args.append("--batch")
+    with contextlib.suppress(KeyboardInterrupt):
+        call_command("db_worker", *args)
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def manage(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", help="Same data dir as the web server.")
+    ] = DEFAULT_DATA_DIR,
+) -> None:
+    """Run a Django management command, e.g. `opslens manage createsuperuser`."""
+    _prepare(data_dir, secret_from_env=bool(os.environ.get("OPSLENS_SECRET_KEY")))
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["opslens manage", *ctx.args])

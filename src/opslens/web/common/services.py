@@ -1,0 +1,127 @@
+"""Notifications and the change history shown on every record's page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from opslens.web.common.models import Notification
+
+
+def notify(user: Any, message: str, url: str = "") -> Notification | None:
+    """An in-app notification for ``user``, e-mailed by the worker after the commit."""
+    if user is None:
+        return None
+    note = Notification.objects.create(user=user, message=message[:500], url=url)
+
+    def enqueue() -> None:
+        from opslens.web.common.tasks import email_notification
+
+        email_notification.enqueue(note.pk)
+
+    transaction.on_commit(enqueue)
+    return note
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: datetime
+    who: str
+    action: str  # "+", "~", "-"
+    model: str
+    record: str
+    changes: tuple[FieldChange, ...]
+
+
+def _display(model: Any, field_name: str, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    try:
+        field = model._meta.get_field(field_name)
+    except Exception:
+        return str(value)
+    if getattr(field, "choices", None):
+        return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation and field.many_to_many is False and field.related_model is not None:
+        target = field.related_model.objects.filter(pk=value).first()
+        return str(target) if target is not None else str(value)
+    if isinstance(value, list):  # m2m diffs come as lists of through rows
+        return ", ".join(str(v) for v in value) or "—"
+    return str(value)
+
+
+def history_of(histories: Iterable[QuerySet[Any]], *, limit: int = 300) -> list[HistoryEntry]:
+    """Who changed what and when, newest first.
+
+    ``histories`` are querysets of simple-history's historical models (e.g.
+    ``Step.history.filter(version__process=p)``), so deleted records still show.
+    """
+    entries: list[HistoryEntry] = []
+    for queryset in histories:
+        model = queryset.model.instance_type  # type: ignore[attr-defined]
+        previous: dict[Any, Any] = {}
+        rows = queryset.select_related("history_user").order_by("id", "history_date", "history_id")
+        for item in rows:
+            prior = previous.get(item.id)
+            previous[item.id] = item
+            changes: list[FieldChange] = []
+            if prior is not None and item.history_type == "~":
+                delta = item.diff_against(prior)
+                for change in delta.changes:
+                    if isinstance(change.old, list) or isinstance(change.new, list):
+                        old, new = _m2m_names(change.old), _m2m_names(change.new)
+                    else:
+                        old = _display(model, change.field, change.old)
+                        new = _display(model, change.field, change.new)
+                    if old != new:
+                        changes.append(FieldChange(_field_label(model, change.field), old, new))
+                if not changes:
+                    continue
+            user = item.history_user
+            who = "—"
+            if user is not None:
+                person = getattr(user, "person", None)
+                who = person.name if person is not None else user.get_username()
+            entries.append(
+                HistoryEntry(
+                    when=item.history_date,
+                    who=who,
+                    action=item.history_type,
+                    model=str(model._meta.verbose_name),
+                    record=str(item.instance),
+                    changes=tuple(changes),
+                )
+            )
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries[:limit]
+
+
+def _m2m_names(rows: Any) -> str:
+    names = []
+    for row in rows or []:
+        for key, value in row.items():
+            if key.endswith("department") or key == "department":
+                from opslens.web.org.models import Department
+
+                dept = Department.objects.filter(pk=value).first()
+                names.append(str(dept) if dept else str(value))
+    return "、".join(sorted(names)) or "—"
+
+
+def _field_label(model: Any, name: str) -> str:
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:
+        return name

@@ -1,0 +1,73 @@
+"""Formatting filters: hours, shares and money, per the active locale."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django import template
+from django.utils.formats import number_format
+
+register = template.Library()
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
+
+
+@register.filter
+def hours(value: Any) -> str:
+    """12 → "12", 0.25 → "0.25", 1234.5 → "1,234.5" (grouping per locale)."""
+    number = _decimal(value)
+    if number is None:
+        return "—"
+    number = number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
+    places = max(0, -number.as_tuple().exponent)  # type: ignore[operator]
+    return number_format(number, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def percent(value: Any, places: int = 1) -> str:
+    """A fraction as a percentage: 0.4948 → "49.5%"."""
+    number = _decimal(value)
+    if number is None:
+        return "—"
+    shown = (number * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{number_format(shown, decimal_pos=places, use_l10n=True)}%"
+
+
+@register.filter
+def rate(value: Any) -> str:
+    """A stored percentage (15.00) → "15%"."""
+    number = _decimal(value)
+    if number is None:
+        return "—"
+    return percent(number / 100, 1 if number % 1 else 0)
+
+
+@register.filter
+def money(value: Any) -> str:
+    """Money in 元 with grouping and two decimals: 150000 → "150,000.00"."""
+    number = _decimal(value)
+    if number is None:
+        return "—"
+    return number_format(number, decimal_pos=2, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def share_width(value: Any) -> str:
+    """CSS width for a share bar, 0–100%."""
+    number = _decimal(value) or Decimal(0)
+    return f"{max(Decimal(0), min(Decimal(100), number * 100)):.1f}%"
+
+
+@register.simple_tag(takes_context=True)
+def can_edit_record(context: Any, record: Any) -> bool:
+    from opslens.web.common.permissions import can_edit
+
+    return can_edit(context["request"].user, record)

@@ -1,0 +1,165 @@
+"""The home page, the lifecycle pages, notifications and the health check."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from opslens import __version__
+from opslens.web.common.models import Notification
+from opslens.web.common.permissions import person_of
+from opslens.web.processes.models import Process, ProcessVersion, Remedy, Step
+from opslens.web.processes.services import compare, version_table
+
+
+@login_not_required
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 with a small JSON once the app and its database answer; 503 otherwise."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        return JsonResponse(
+            {"status": "error", "database": "unavailable", "detail": type(exc).__name__},
+            status=503,
+        )
+    return JsonResponse(
+        {"status": "ok", "database": connection.vendor, "version": __version__},
+    )
+
+
+def _open_remedies():  # type: ignore[no-untyped-def]
+    return Remedy.objects.filter(
+        status__in=[Remedy.Status.PLANNED, Remedy.Status.IN_PROGRESS]
+    ).select_related("owner", "owner__department", "step__version__process")
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    me = person_of(request.user)
+    processes = Process.objects.prefetch_related("departments")
+    mine = processes.filter(departments=me.department) if me and me.department else processes.none()
+    remedies = _open_remedies()
+    my_remedies = remedies.filter(owner=me) if me else remedies.none()
+    as_is = ProcessVersion.objects.filter(kind="as_is").select_related("process")
+    bottlenecks = []
+    for version in as_is[:50]:
+        table = version_table(version)
+        if table.bottleneck is not None:
+            share = next(r.figures.share for r in table.rows if r.figures.is_bottleneck)
+            bottlenecks.append((version, table.bottleneck, share, table.summary.total_hours))
+    bottlenecks.sort(key=lambda item: item[2], reverse=True)
+    return render(
+        request,
+        "common/home.html",
+        {
+            "me": me,
+            "my_processes": mine[:10],
+            "my_remedies": my_remedies[:10],
+            "bottlenecks": bottlenecks[:8],
+            "counts": {
+                "processes": processes.count(),
+                "to_be": ProcessVersion.objects.filter(kind="to_be").count(),
+                "open_remedies": remedies.count(),
+                "overdue": remedies.filter(due_date__lt=timezone.localdate()).count(),
+            },
+            "notifications": request.user.notifications.all()[:5],  # type: ignore[attr-defined]
+        },
+    )
+
+
+def diagnose(request: HttpRequest) -> HttpResponse:
+    """诊断: every as-is map with its bottleneck, and the root-cause work on steps."""
+    rows = []
+    for version in ProcessVersion.objects.filter(kind="as_is").select_related("process"):
+        table = version_table(version)
+        rows.append(table)
+    analysed = (
+        Step.objects.filter(Q(why_chains__isnull=False) | Q(fishbone__isnull=False))
+        .distinct()
+        .select_related("version__process")
+    )
+    return render(request, "common/diagnose.html", {"tables": rows, "analysed": analysed})
+
+
+def _to_be_rows(status: str | None) -> list[tuple[ProcessVersion, object]]:
+    versions = ProcessVersion.objects.filter(kind="to_be").select_related("process", "parent")
+    if status is not None:
+        versions = versions.filter(status=status)
+    rows = []
+    for version in versions:
+        base = version.process.as_is
+        rows.append((version, compare(base, version) if base is not None else None))
+    return rows
+
+
+def design(request: HttpRequest) -> HttpResponse:
+    """设计: to-be versions being designed, their ECRS log and planned remedies."""
+    return render(
+        request,
+        "common/design.html",
+        {
+            "rows": _to_be_rows(ProcessVersion.Status.DRAFT),
+            "remedies": _open_remedies().filter(status=Remedy.Status.PLANNED)[:50],
+        },
+    )
+
+
+def pilot(request: HttpRequest) -> HttpResponse:
+    """试点: versions in pilot and the remedies being carried out."""
+    return render(
+        request,
+        "common/pilot.html",
+        {
+            "rows": _to_be_rows(ProcessVersion.Status.PILOT),
+            "remedies": _open_remedies().filter(status=Remedy.Status.IN_PROGRESS)[:50],
+        },
+    )
+
+
+def standardize(request: HttpRequest) -> HttpResponse:
+    """推广: the versions adopted as the standard way of working."""
+    standards = ProcessVersion.objects.filter(status=ProcessVersion.Status.STANDARD).select_related(
+        "process"
+    )
+    rows = []
+    for version in standards:
+        base = version.process.as_is
+        cmp = compare(base, version) if base is not None and base.pk != version.pk else None
+        rows.append((version, version_table(version), cmp))
+    return render(request, "common/standardize.html", {"rows": rows})
+
+
+def monitor(request: HttpRequest) -> HttpResponse:
+    """监控: every remedy with its owner, due date and verification; overdue ones first."""
+    today = timezone.localdate()
+    remedies = Remedy.objects.select_related(
+        "owner", "owner__department", "step__version__process"
+    ).order_by("status", "due_date")
+    open_ = [r for r in remedies if r.status in (Remedy.Status.PLANNED, Remedy.Status.IN_PROGRESS)]
+    done = [r for r in remedies if r not in open_]
+    open_.sort(key=lambda r: (not r.is_overdue, r.due_date))
+    return render(request, "common/monitor.html", {"open": open_, "done": done, "today": today})
+
+
+def notifications(request: HttpRequest) -> HttpResponse:
+    items = request.user.notifications.all()[:100]  # type: ignore[attr-defined]
+    return render(request, "common/notifications.html", {"items": items})
+
+
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    note = get_object_or_404(Notification, pk=pk, user=request.user)
+    note.read = True
+    note.save(update_fields=["read"])
+    if note.url:
+        return redirect(note.url)
+    return redirect("notifications")
