@@ -68,10 +68,22 @@ def _check_port(host: str, port: int) -> None:
             fail(f"port {port} on {host} is in use; choose another with --port")
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """Linux: the worker gets SIGTERM when `opslens demo` dies, however it dies."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _start_worker() -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # the same interpreter, the same environment
         [sys.executable, "-m", "opslens", "worker"],
         env=os.environ.copy(),
+        preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
     )
 
 
@@ -193,8 +205,17 @@ def worker(
     args = ["--interval", str(interval)]
     if batch:
         args.append("--batch")
-    with contextlib.suppress(KeyboardInterrupt):
-        call_command("db_worker", *args)
+    from django.db.utils import OperationalError
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            call_command("db_worker", *args)
+    except OperationalError as exc:
+        fail(f"worker: cannot reach the database: {exc}".splitlines()[0])
 
 
 @app.command(

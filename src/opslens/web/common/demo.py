@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from opslens.core.processmap import EcrsChange as CoreChange
 from opslens.web.org.models import Department, Person, Role
@@ -48,11 +50,19 @@ def _user(username: str, email: str) -> object:
     return user
 
 
-@transaction.atomic
 def load_demo() -> bool:
     """Create the demo company; returns False when it is already there."""
     if Department.objects.filter(code=DEPARTMENTS[0][0]).exists():
         return False
+    try:
+        return _load()
+    finally:
+        if hasattr(HistoricalRecords.context, "request"):
+            del HistoricalRecords.context.request
+
+
+@transaction.atomic
+def _load() -> bool:
     depts: dict[str, Department] = {}
     heads: dict[str, Person] = {}
     for code, name, head, title in DEPARTMENTS:
@@ -75,6 +85,8 @@ def load_demo() -> bool:
     admin_user = _user("demo", "demo@demo.opslens.local")
     admin_user.is_staff = True  # type: ignore[attr-defined]
     admin_user.save()  # type: ignore[attr-defined]
+    # The change history shows the operations admin as the author of the demo records.
+    HistoricalRecords.context.request = SimpleNamespace(user=admin_user)
     Person.objects.create(
         name="林晓",
         title="运营总监",

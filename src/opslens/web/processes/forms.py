@@ -77,7 +77,7 @@ class VersionForm(forms.ModelForm):
 
 
 class DeriveForm(forms.Form):
-    label = forms.CharField(label=_("label"), max_length=100, required=False)
+    label = forms.CharField(label=_("Label"), max_length=100, required=False)
 
 
 class EcrsForm(forms.Form):
@@ -85,17 +85,17 @@ class EcrsForm(forms.Form):
 
     NEW = "new"
 
-    target = forms.ChoiceField(label=_("apply to"))
+    target = forms.ChoiceField(label=_("Apply to"))
     kind = forms.ChoiceField(label=_("ECRS"), choices=EcrsChange.Kind.choices)
-    other = forms.ChoiceField(label=_("merge with"), required=False)
-    position = forms.IntegerField(label=_("move to position"), required=False, min_value=1)
-    parallel_with = forms.ChoiceField(label=_("run in parallel with"), required=False)
+    other = forms.ChoiceField(label=_("Merge with"), required=False)
+    position = forms.IntegerField(label=_("Move to position"), required=False, min_value=1)
+    parallel_with = forms.ChoiceField(label=_("Run in parallel with"), required=False)
     new_hours = forms.DecimalField(
-        label=_("new duration (h)"), required=False, min_value=Decimal(0), decimal_places=2
+        label=_("New duration (h)"), required=False, min_value=Decimal(0), decimal_places=2
     )
-    new_name = forms.CharField(label=_("new name"), required=False, max_length=200)
+    new_name = forms.CharField(label=_("New name"), required=False, max_length=200)
     note = forms.CharField(
-        label=_("note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args: Any, step: Step, **kwargs: Any) -> None:
@@ -159,7 +159,7 @@ class ImportForm(forms.Form):
         ),
     )
     departments = forms.ModelMultipleChoiceField(
-        label=_("responsible departments"),
+        label=_("Responsible departments"),
         queryset=Department.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,

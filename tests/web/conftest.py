@@ -1,0 +1,84 @@
+"""Shared web fixtures: the organisation and users in every role (healthchecks style).
+
+``owner`` is the head of 采购部, ``colleague`` a member of 采购部 with a login, ``outsider`` the
+head of 销售部, ``admin`` an operations admin, ``viewer`` a read-only user. ``procurement`` is
+the seed's procurement approval process (owned by 采购部 and 财务部) with its five steps.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from opslens.web.org.models import Department, Person, Role
+from opslens.web.processes.models import Process, ProcessVersion, Step
+
+SEED_STEPS = [
+    ("填写申请表", "申请人", "采购需求明细", "纸质/电子申请表", "1"),
+    ("部门经理审批", "部门经理", "申请表", "审批意见", "24"),
+    ("采购部审核", "采购专员", "申请表、库存表", "审核结果", "12"),
+    ("财务部复核", "财务经理", "申请表、预算表", "复核意见", "12"),
+    ("总经理审批", "总经理", "申请表、审批意见", "最终审批结果", "48"),
+]
+
+
+def _login_person(name: str, dept: Department | None, role: str, username: str) -> Any:
+    user = get_user_model().objects.create_user(username=username, password="pw-" + username)
+    Person.objects.create(name=name, department=dept, role=role, user=user)
+    return user
+
+
+@pytest.fixture
+def org(db: None) -> dict[str, Department]:
+    names = [("caigou", "采购部"), ("caiwu", "财务部"), ("xiaoshou", "销售部"), ("yunying", "运营部")]
+    return {name: Department.objects.create(code=code, name=name) for code, name in names}
+
+
+@pytest.fixture
+def owner(org: dict[str, Department]) -> Any:
+    return _login_person("王强", org["采购部"], Role.HEAD, "owner")
+
+
+@pytest.fixture
+def colleague(org: dict[str, Department]) -> Any:
+    return _login_person("马丽", org["采购部"], Role.MEMBER, "colleague")
+
+
+@pytest.fixture
+def outsider(org: dict[str, Department]) -> Any:
+    return _login_person("杨帆", org["销售部"], Role.HEAD, "outsider")
+
+
+@pytest.fixture
+def admin(org: dict[str, Department]) -> Any:
+    return _login_person("林晓", org["运营部"], Role.OPS_ADMIN, "opsadmin")
+
+
+@pytest.fixture
+def viewer(org: dict[str, Department]) -> Any:
+    return _login_person("何总", None, Role.VIEWER, "viewer")
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def procurement(org: dict[str, Department]) -> Process:
+    process = Process.objects.create(
+        name="采购申请审批流程", start_point="提交采购申请", end_point="完成采购入库"
+    )
+    process.departments.set([org["采购部"], org["财务部"]])
+    version = ProcessVersion.objects.create(process=process, kind="as_is", label="现状")
+    for position, (name, role, inp, out, hours) in enumerate(SEED_STEPS, start=1):
+        Step.objects.create(
+            version=version, position=position, stage=position, name=name, role=role,
+            inputs=inp, outputs=out, hours=Decimal(hours),
+        )
+    return process
