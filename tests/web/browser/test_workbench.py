@@ -201,7 +201,11 @@ def test_switch_language_and_screens_in_both_languages(
     page = s.page
     nav = [a.inner_text().strip() for a in page.locator("nav.lifecycle a").all()]
     assert [item.lstrip("12345").strip() for item in nav] == [
-        "Diagnose", "Design", "Pilot", "Standardize", "Monitor"
+        "Diagnose",
+        "Design",
+        "Pilot",
+        "Standardize",
+        "Monitor",
     ]
     process = Process.objects.get(name="采购申请审批流程")
     pages = {
