@@ -6,7 +6,6 @@ Screenshots of every page visited land in $OPSLENS_SCREENSHOTS (when set) for a 
 
 from __future__ import annotations
 
-import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
