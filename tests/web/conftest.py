@@ -34,7 +34,12 @@ def _login_person(name: str, dept: Department | None, role: str, username: str) 
 
 @pytest.fixture
 def org(db: None) -> dict[str, Department]:
-    names = [("caigou", "采购部"), ("caiwu", "财务部"), ("xiaoshou", "销售部"), ("yunying", "运营部")]
+    names = [
+        ("caigou", "采购部"),
+        ("caiwu", "财务部"),
+        ("xiaoshou", "销售部"),
+        ("yunying", "运营部"),
+    ]
     return {name: Department.objects.create(code=code, name=name) for code, name in names}
 
 
@@ -78,7 +83,69 @@ def procurement(org: dict[str, Department]) -> Process:
     version = ProcessVersion.objects.create(process=process, kind="as_is", label="现状")
     for position, (name, role, inp, out, hours) in enumerate(SEED_STEPS, start=1):
         Step.objects.create(
-            version=version, position=position, stage=position, name=name, role=role,
-            inputs=inp, outputs=out, hours=Decimal(hours),
+            version=version,
+            position=position,
+            stage=position,
+            name=name,
+            role=role,
+            inputs=inp,
+            outputs=out,
+            hours=Decimal(hours),
         )
     return process
+
+
+# --- added for the web test suite -----------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """PBKDF2 with a million rounds costs ~0.3 s per user; MD5 keeps the suite fast."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def finance(org: dict[str, Department]) -> Any:
+    """A member of 财务部, the procurement process's second owning department."""
+    return _login_person("李娜", org["财务部"], Role.MEMBER, "finance")
+
+
+@pytest.fixture
+def dept_viewer(org: dict[str, Department]) -> Any:
+    """A viewer who sits in 采购部: the role, not the department, forbids editing."""
+    return _login_person("赵六", org["采购部"], Role.VIEWER, "deptviewer")
+
+
+@pytest.fixture
+def to_be(procurement: Process) -> ProcessVersion:
+    """A to-be version derived from the procurement process's as-is version."""
+    from opslens.web.processes.services import derive_version
+
+    assert procurement.as_is is not None
+    return derive_version(procurement.as_is, label="优化方案")
+
+
+@pytest.fixture
+def analysis(procurement: Process, owner: Any) -> dict[str, Any]:
+    """A 5-Why chain, a fishbone cause and a remedy on the as-is step 总经理审批."""
+    from datetime import date
+
+    from opslens.web.processes.models import FishboneCause, Remedy, WhyChain
+
+    step = Step.objects.get(version__process=procurement, version__kind="as_is", name="总经理审批")
+    why = WhyChain.objects.create(
+        step=step,
+        problem="总经理审批耗时48小时",
+        why_1="申请单排队等待",
+        why_2="总经理经常出差",
+        root_cause="审批权限设置不合理",
+    )
+    fish = FishboneCause.objects.create(step=step, category="method", cause="小额也需总经理审批")
+    remedy = Remedy.objects.create(
+        step=step,
+        what="调整审批额度",
+        owner=owner.person,
+        due_date=date(2030, 6, 30),
+        verification="审批周期缩短至48小时以内",
+    )
+    return {"step": step, "why": why, "fish": fish, "remedy": remedy}

@@ -11,7 +11,7 @@ Hours and rates are :class:`~decimal.Decimal`. Bad input raises
 contradictory option raises :class:`~opslens.core.errors.ConfigError`.
 """
 
-from opslens.core.processmap.bpmn import BPMN_MODEL_NS, export_bpmn, format_hours
+from opslens.core.processmap.bpmn import BPMN_MODEL_NS, export_bpmn
 from opslens.core.processmap.ecrs import ECRS_KINDS, EcrsChange, EcrsKind, apply_ecrs
 from opslens.core.processmap.figures import (
     ProcessSummary,
@@ -21,6 +21,7 @@ from opslens.core.processmap.figures import (
     as_percent,
     compare_versions,
     expected_hours,
+    format_hours,
     summarize_steps,
 )
 from opslens.core.processmap.model import ProcessHeader, ProcessSheet, Step, order_steps

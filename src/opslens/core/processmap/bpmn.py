@@ -21,10 +21,10 @@ from typing import Literal
 from lxml import etree
 
 from opslens.core.errors import ConfigError
-from opslens.core.processmap.figures import as_percent
+from opslens.core.processmap.figures import as_percent, format_hours
 from opslens.core.processmap.model import Step, clean_text, stage_groups
 
-__all__ = ["BPMN_MODEL_NS", "export_bpmn", "format_hours"]
+__all__ = ["BPMN_MODEL_NS", "export_bpmn"]
 
 BPMN_MODEL_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -45,14 +45,6 @@ _EVENT = 36
 _GATEWAY = 50
 _GAP = 50  # horizontal space between two elements
 _PAD = 40  # space between a lane's label band and its first element, and after the last
-
-
-def format_hours(value: object) -> str:
-    """A Decimal without exponent or trailing zeros: ``Decimal("24.0")`` → ``"24"``."""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
 
 
 _LABELS = {

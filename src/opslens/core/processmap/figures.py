@@ -31,6 +31,7 @@ __all__ = [
     "as_percent",
     "compare_versions",
     "expected_hours",
+    "format_hours",
     "summarize_steps",
 ]
 
@@ -45,7 +46,16 @@ def _divide(numerator: Decimal, denominator: Decimal) -> Decimal:
 
 def as_percent(fraction: Decimal, places: int = 1) -> Decimal:
     """``fraction`` × 100 rounded half-up to ``places`` decimals: 48/97 → ``Decimal("49.5")``."""
-    return (fraction * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    percent = _CTX.multiply(fraction, Decimal(100))
+    return percent.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=_CTX)
+
+
+def format_hours(value: Decimal) -> str:
+    """A Decimal without exponent or trailing zeros: ``Decimal("24.0")`` → ``"24"``."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
 
 
 def expected_hours(step: Step) -> Decimal:

@@ -39,8 +39,7 @@ from opslens.core.errors import (
     MissingColumnError,
     UnreadableFileError,
 )
-from opslens.core.processmap.bpmn import format_hours
-from opslens.core.processmap.figures import as_percent, summarize_steps
+from opslens.core.processmap.figures import as_percent, format_hours, summarize_steps
 from opslens.core.processmap.model import (
     ProcessHeader,
     ProcessSheet,

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from simple_history.models import HistoricalRecords
 
 from opslens.core.processmap import EcrsChange as CoreChange
@@ -55,7 +55,8 @@ def load_demo() -> bool:
     if Department.objects.filter(code=DEPARTMENTS[0][0]).exists():
         return False
     try:
-        return _load()
+        with translation.override("zh-hans"):  # the demo company works in Chinese
+            return _load()
     finally:
         if hasattr(HistoricalRecords.context, "request"):
             del HistoricalRecords.context.request
