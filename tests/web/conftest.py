@@ -149,3 +149,11 @@ def analysis(procurement: Process, owner: Any) -> dict[str, Any]:
         verification="审批周期缩短至48小时以内",
     )
     return {"step": step, "why": why, "fish": fish, "remedy": remedy}
+
+
+@pytest.fixture
+def demo(db: None) -> None:
+    """The demo company of ``opslens demo`` (its own departments: do not mix with ``org``)."""
+    from opslens.web.common.demo import load_demo
+
+    assert load_demo() is True

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from opslens.core.errors import ConfigError
 from opslens.core.processmap import (
     EcrsChange as CoreChange,
 )
@@ -197,19 +198,36 @@ def apply_change(
     names = {str(s.pk): s.name for s in steps}
     before = summarize_steps([s.to_core() for s in steps]).total_hours
     new_steps = apply_ecrs([s.to_core() for s in steps], change)
+    limits = {f.name: f.max_length for f in Step._meta.get_fields() if getattr(f, "max_length", 0)}
+    for step in new_steps:
+        if len(step.name) > limits["name"]:
+            raise ConfigError(
+                _("The merged step name is longer than %(limit)d characters; give a new name.")
+                % {"limit": limits["name"]}
+            )
+        for field in ("role", "department", "inputs", "outputs", "system", "note"):
+            if len(getattr(step, field)) > limits[field]:
+                raise ConfigError(
+                    _("The merged %(field)s is longer than %(limit)d characters.")
+                    % {"field": Step._meta.get_field(field).verbose_name, "limit": limits[field]}
+                )
     after = summarize_steps(new_steps).total_hours
     replace_steps(version, list(new_steps))
     return EcrsChange.objects.create(
         version=version,
         kind=change.kind,
-        step_name=names.get(change.step_key, change.step_key),
-        other_step_name=names.get(change.other_key or "", ""),
-        detail=describe_change(change, names),
+        step_name=names.get(change.step_key, change.step_key)[:200],
+        other_step_name=names.get(change.other_key or "", "")[:200],
+        detail=_clip(describe_change(change, names), 300),
         note=note,
         hours_before=before,
         hours_after=after,
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def describe_change(change: CoreChange, names: dict[str, str]) -> str:

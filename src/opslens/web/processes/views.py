@@ -18,7 +18,12 @@ from django_tables2 import RequestConfig
 from opslens.core.errors import ConfigError, InputError
 from opslens.core.processmap import EcrsChange as CoreChange
 from opslens.core.processmap import export_bpmn, read_process_xlsx, write_process_xlsx
-from opslens.web.common.permissions import can_create, can_edit, require_edit
+from opslens.web.common.permissions import (
+    can_create,
+    can_edit,
+    can_edit_departments,
+    require_edit,
+)
 from opslens.web.common.services import history_of, notify
 from opslens.web.processes import services
 from opslens.web.processes.filters import ProcessFilter
@@ -116,15 +121,19 @@ def process_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if table.version.kind == ProcessVersion.Kind.TO_BE:
                 cmp = services.compare(as_is.version, table.version)
                 savings.append((table, cmp))
-    version_ids = [v.pk for v in versions]
+    # Through the historical tables, so deleted versions and steps (and their root causes) show.
+    version_ids = set(
+        ProcessVersion.history.filter(process_id=process.pk).values_list("id", flat=True)
+    )
+    step_ids = set(Step.history.filter(version_id__in=version_ids).values_list("id", flat=True))
     history = history_of(
         [
             Process.history.filter(id=process.pk),
             ProcessVersion.history.filter(process_id=process.pk),
             Step.history.filter(version_id__in=version_ids),
-            WhyChain.history.filter(step__version__process=process),
-            FishboneCause.history.filter(step__version__process=process),
-            Remedy.history.filter(step__version__process=process),
+            WhyChain.history.filter(step_id__in=step_ids),
+            FishboneCause.history.filter(step_id__in=step_ids),
+            Remedy.history.filter(step_id__in=step_ids),
         ]
     )
     return render(
@@ -175,7 +184,16 @@ def process_import(request: HttpRequest) -> HttpResponse:
             form.add_error("file", str(exc))
         else:
             departments = _import_departments(form, sheet.header.departments, request.user)
-            if departments is not None:
+            if not sheet.header.name:
+                form.add_error(
+                    "file",
+                    _(
+                        "%(file)s has no process name: fill 流程名称 in the header block "
+                        "(export any process for an example)."
+                    )
+                    % {"file": upload.name},
+                )
+            elif departments is not None:
                 process = services.create_from_sheet(
                     sheet, user=request.user, departments=departments
                 )
@@ -298,7 +316,19 @@ def version_import(request: HttpRequest, pk: int, vid: int) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             sheet = read_process_xlsx(upload.read(), filename=upload.name)
+            if sheet.header.departments:
+                named = services.departments_named(sheet.header.departments)
+                if not can_edit_departments(request.user, [d.pk for d in named]):
+                    raise PermissionDenied
             services.load_sheet_into(version, sheet)
+        except PermissionDenied:
+            form.add_error(
+                "file",
+                _(
+                    "The file's 责任部门 leave out your department: you could not edit this "
+                    "process afterwards. Add your department to the file."
+                ),
+            )
         except InputError as exc:
             form.add_error("file", str(exc))
         except services.UnknownDepartmentError as exc:
@@ -404,7 +434,9 @@ def compare_view(request: HttpRequest, pk: int) -> HttpResponse:
 # --- steps ----------------------------------------------------------------------------------
 
 
-def _render_table(request: HttpRequest, process: Process, version: ProcessVersion) -> HttpResponse:
+def _render_table(
+    request: HttpRequest, process: Process, version: ProcessVersion, error: str = ""
+) -> HttpResponse:
     return render(
         request,
         "processes/_step_table.html",
@@ -413,6 +445,7 @@ def _render_table(request: HttpRequest, process: Process, version: ProcessVersio
             "version": version,
             "table": services.version_table(version),
             "can_edit": True,
+            "table_error": error,
         },
     )
 
@@ -495,7 +528,14 @@ def step_move(request: HttpRequest, pk: int, sid: int, direction: str) -> HttpRe
     process = _process(pk)
     step = _step(process, sid)
     require_edit(request.user, process)
-    services.move_step(step, -1 if direction == "up" else 1)
+    try:
+        services.move_step(step, -1 if direction == "up" else 1)
+    except ConfigError as exc:
+        messages.error(request, str(exc))
+        if request.htmx:
+            response = _render_table(request, process, step.version, error=str(exc))
+            response.status_code = 422
+            return response
     if request.htmx:
         return _render_table(request, process, step.version)
     return redirect(step.version)
@@ -672,8 +712,16 @@ def _ecrs_target(step: Step, target: str) -> tuple[ProcessVersion, dict[str, str
         )
     if version.pk == source.pk:
         return version, {str(s.pk): str(s.pk) for s in version.steps.all()}
+    source_ids = set(source.steps.values_list("id", flat=True))
+    origins = dict(
+        Step.objects.filter(version__process=source.process).values_list("id", "origin_id")
+    )
     key_map: dict[str, str] = {}
     for copy in version.steps.all():
-        if copy.origin_id is not None:
-            key_map.setdefault(str(copy.origin_id), str(copy.pk))
+        cursor, seen = copy.origin_id, set()
+        while cursor is not None and cursor not in source_ids and cursor not in seen:
+            seen.add(cursor)
+            cursor = origins.get(cursor)
+        if cursor is not None and cursor in source_ids:
+            key_map.setdefault(str(cursor), str(copy.pk))
     return version, key_map
