@@ -7,9 +7,9 @@ from opslens.web.processes.models import Process
 
 
 class ProcessFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("search"), method="search")
+    q = django_filters.CharFilter(label=_("Search"), method="search")
     departments = django_filters.ModelChoiceFilter(
-        label=_("department"), queryset=Department.objects.all()
+        label=_("Department"), queryset=Department.objects.all()
     )
 
     class Meta:

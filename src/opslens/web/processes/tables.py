@@ -12,12 +12,13 @@ from opslens.web.processes.services import version_table
 
 
 class ProcessTable(tables.Table):
-    name = tables.Column(linkify=True, verbose_name=_("process name"))
-    departments = tables.ManyToManyColumn(verbose_name=_("responsible departments"), separator="、")
-    record_date = tables.DateColumn(verbose_name=_("record date"))
-    total = tables.Column(empty_values=(), orderable=False, verbose_name=_("as-is total"))
-    bottleneck = tables.Column(empty_values=(), orderable=False, verbose_name=_("bottleneck"))
-    versions = tables.Column(empty_values=(), orderable=False, verbose_name=_("versions"))
+    # Columns of model fields take the field's (translated) verbose name, capitalised.
+    name = tables.Column(linkify=True)
+    departments = tables.ManyToManyColumn(separator="、")
+    record_date = tables.DateColumn()
+    total = tables.Column(empty_values=(), orderable=False, verbose_name=_("As-is total"))
+    bottleneck = tables.Column(empty_values=(), orderable=False, verbose_name=_("Bottleneck"))
+    versions = tables.Column(empty_values=(), orderable=False, verbose_name=_("Versions"))
 
     class Meta:
         model = Process
