@@ -70,13 +70,12 @@ def _check_port(host: str, port: int) -> None:
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
     """Linux: the worker gets SIGTERM when `opslens demo` dies, however it dies."""
-    try:
-        import ctypes
+    import ctypes
 
+    # Without glibc (musl, other systems) the worker simply outlives a killed parent.
+    with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def _start_worker() -> subprocess.Popen[bytes]:
@@ -99,9 +98,8 @@ def _serve(host: str, port: int, threads: int, worker: subprocess.Popen[bytes] |
 
     signal.signal(signal.SIGTERM, stop)
     try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C or SIGTERM: a clean stop
+            server.run()
     finally:
         server.close()
         if worker is not None and worker.poll() is None:

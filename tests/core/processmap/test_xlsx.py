@@ -441,8 +441,9 @@ def test_a_bad_record_date() -> None:
         "记录日期",
     )
     rows[1][4] = "2024-02-30"
-    with pytest.raises(InputError, match="expected a date"):
+    with pytest.raises(InputError, match="no such calendar date") as caught:
         read_process_xlsx(workbook(rows))
+    assert (caught.value.row, caught.value.column) == (2, "记录日期")
 
 
 def test_a_table_without_steps() -> None:

@@ -525,22 +525,27 @@ def _matches(text: pa.Array, pattern: str) -> bool:
     return bool(pc.all(pc.match_substring_regex(text, pattern)).as_py() is not False)
 
 
+def _arrow_cast(text: pa.Array, target: pa.DataType) -> pa.Array | None:
+    """Arrow's vectorised cast, or ``None`` when Arrow cannot take every value (blanks, signs,
+    "+INF", dates without an offset, out-of-range numbers); callers then try the next parser."""
+    try:
+        return text.cast(target)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
 def _to_int(text: pa.Array) -> pa.Array | None:
     if not _matches(text, _INT_RE):
         return None
-    try:
-        return text.cast(pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a sign, blanks, or out of range
-        return _python_fallback(text, int, pa.int64())
+    cast = _arrow_cast(text, pa.int64())
+    return cast if cast is not None else _python_fallback(text, int, pa.int64())
 
 
 def _to_float(text: pa.Array) -> pa.Array | None:
     if not _matches(text, _FLOAT_RE):
         return None
-    try:
-        return text.cast(pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # blanks, "+INF", ...
-        return _python_fallback(text, float, pa.float64())
+    cast = _arrow_cast(text, pa.float64())
+    return cast if cast is not None else _python_fallback(text, float, pa.float64())
 
 
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
@@ -549,25 +554,23 @@ _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 def _to_bool(text: pa.Array) -> pa.Array | None:
     if not _matches(text, _BOOL_RE):
         return None
-    try:
-        return text.cast(pa.bool_())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # blanks
-        return _python_fallback(text, lambda value: _BOOLEANS[value.strip().lower()], pa.bool_())
+    cast = _arrow_cast(text, pa.bool_())
+    if cast is not None:
+        return cast
+    return _python_fallback(text, lambda value: _BOOLEANS[value.strip().lower()], pa.bool_())
 
 
 def _to_timestamp(text: pa.Array) -> pa.Array | None:
     """Parse XES dates to UTC microseconds: Arrow's ISO-8601 cast first, Python only if needed."""
-    try:
-        return text.cast(_TIMESTAMP)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
+    cast = _arrow_cast(text, _TIMESTAMP)
+    if cast is not None:
+        return cast
     # Dates without offset are UTC: add the Z that Arrow needs, and try again.
-    try:
-        has_offset = pc.match_substring_regex(text, _HAS_OFFSET)
-        with_z = pc.if_else(has_offset, text, pc.binary_join_element_wise(text, "Z", ""))
-        return with_z.cast(_TIMESTAMP)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        pass
+    has_offset = pc.match_substring_regex(text, _HAS_OFFSET)
+    with_z = pc.if_else(has_offset, text, pc.binary_join_element_wise(text, "Z", ""))
+    cast = _arrow_cast(with_z, _TIMESTAMP)
+    if cast is not None:
+        return cast
     return _python_fallback(text, _date_to_us, _TIMESTAMP)
 
 

@@ -631,8 +631,10 @@ def _date(value: object, *, filename: str, row: int, column: str) -> date | None
         if match:
             try:
                 return date(*(int(part) for part in match.groups()))
-            except ValueError:
-                pass
+            except ValueError:  # e.g. 2024-02-30
+                raise InputError(
+                    "no such calendar date", file=filename, row=row, column=column, value=value
+                ) from None
     raise InputError(
         "expected a date such as 2024-05-20", file=filename, row=row, column=column, value=value
     )
