@@ -19,6 +19,7 @@ import typer
 
 from opslens.cli.main import app, err, fail
 
+DEMO_TODAY = "2024-09-10"  # the demo company's data runs to the end of August 2024
 DEFAULT_DATA_DIR = Path(os.environ.get("OPSLENS_DATA_DIR", "opslens-data"))
 
 
@@ -124,9 +125,11 @@ def demo(
     """Run the web workbench with the demo company (SQLite in --data-dir, web server + worker).
 
     Creates the database, applies migrations and loads the demo company on first start; later
-    starts keep what you changed. Stop with Ctrl-C.
+    starts keep what you changed. The demo company lives in 2024: "today" is 2024-09-10 unless
+    OPSLENS_TODAY says otherwise. Stop with Ctrl-C.
     """
     os.environ.pop("DATABASE_URL", None)  # the demo always runs on SQLite in its data dir
+    os.environ.setdefault("OPSLENS_TODAY", DEMO_TODAY)
     _prepare(data_dir, secret_from_env=False)
     _check_port(host, port)
     _setup_django()

@@ -13,6 +13,8 @@ Environment:
 ``OPSLENS_EMAIL_URL``       ``smtp://user:password@host:587`` (with ``?tls=1``); default: mail is
                             written to files under the data dir
 ``OPSLENS_TIME_ZONE``       display time zone (default ``Asia/Shanghai``)
+``OPSLENS_TODAY``           fix the workbench's "today" (ISO date); ``opslens demo`` sets 2024-09-10
+``OPSLENS_SCHEDULE_SECONDS`` how often ``opslens worker`` runs the schedule (KPI rules, reminders)
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ INSTALLED_APPS = [
     "opslens.web.common",
     "opslens.web.org",
     "opslens.web.processes",
+    "opslens.web.kpis",
+    "opslens.web.costs",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +131,7 @@ LOCALE_PATHS = [WEB_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = os.environ.get("OPSLENS_TIME_ZONE", "Asia/Shanghai")
+OPSLENS_TODAY = os.environ.get("OPSLENS_TODAY", "") or None
 USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "static/"

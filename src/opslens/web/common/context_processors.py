@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from opslens.web.common import clock
 from opslens.web.common.permissions import is_ops_admin, person_of
 
 LIFECYCLE = [
@@ -36,4 +37,6 @@ def workbench(request: HttpRequest) -> dict[str, Any]:
         "me": person_of(request.user),
         "me_is_admin": is_ops_admin(request.user),
         "unread_notifications": unread,
+        "clock_fixed": clock.is_fixed(),
+        "clock_today": clock.today(),
     }

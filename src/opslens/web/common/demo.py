@@ -1,4 +1,5 @@
-"""The demo company: departments, people and logins, and the two T1 processes of SPEC.md.
+"""The demo company: departments, people and logins, the two T1 processes of SPEC.md, the T3
+cost months June–August 2024 and the T5 KPIs with 8 months of history.
 
 Idempotent: loading twice changes nothing (the first department is the marker).
 """
@@ -121,6 +122,15 @@ def _load() -> bool:
 
     _procurement(depts, heads)
     _complaints(depts, heads)
+
+    from opslens.web.costs import demo as cost_demo
+    from opslens.web.kpis import demo as kpi_demo
+    from opslens.web.org.models import CostAccess
+
+    Department.objects.filter(pk=depts["财务部"].pk).update(cost_access=CostAccess.FINANCE)
+    Department.objects.filter(pk=gm_office.pk).update(cost_access=CostAccess.MANAGEMENT)
+    cost_demo.load(depts, heads, closed_by=heads["财务部"].user)
+    kpi_demo.load(depts, heads)
     return True
 
 

@@ -13,11 +13,13 @@ from django.db.models import QuerySet
 from opslens.web.common.models import Notification
 
 
-def notify(user: Any, message: str, url: str = "") -> Notification | None:
+def notify(user: Any, message: str, url: str = "", *, email: bool = True) -> Notification | None:
     """An in-app notification for ``user``, e-mailed by the worker after the commit."""
     if user is None:
         return None
     note = Notification.objects.create(user=user, message=message[:500], url=url)
+    if not email:
+        return note
 
     def enqueue() -> None:
         from opslens.web.common.tasks import email_notification

@@ -17,10 +17,21 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
+class CostAccess(models.TextChoices):
+    """How far a department sees cost data (分级数据权限)."""
+
+    OWN = "own", _("Own department's cost lines")
+    FINANCE = "finance", _("Finance: reads and edits every cost line, closes months")
+    MANAGEMENT = "management", _("Management: reads every cost line")
+
+
 class Department(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     code = models.SlugField(_("code"), max_length=40, unique=True)
     description = models.TextField(_("description"), blank=True)
+    cost_access = models.CharField(
+        _("cost data access"), max_length=12, choices=CostAccess.choices, default=CostAccess.OWN
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -60,6 +60,40 @@ def money(value: Any) -> str:
 
 
 @register.filter
+def number(value: Any) -> str:
+    """A KPI value: up to 4 decimals, no trailing zeros, grouped: 4500.0000 → "4,500"."""
+    num = _decimal(value)
+    if num is None:
+        return "—"
+    num = num.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP).normalize()
+    places = max(0, -num.as_tuple().exponent)  # type: ignore[operator]
+    return number_format(num, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
+@register.filter
+def signed_money(value: Any) -> str:
+    """A variance in 元 with its sign and no cents when whole: 150000 → "+150,000"."""
+    num = _decimal(value)
+    if num is None:
+        return "—"
+    places = 0 if num == num.to_integral_value() else 2
+    shown = number_format(abs(num), decimal_pos=places, use_l10n=True, force_grouping=True)
+    return ("+" if num > 0 else "−" if num < 0 else "") + shown
+
+
+@register.filter
+def signed_percent(value: Any) -> str:
+    """A ratio with its sign: 0.3 → "+30%", -0.125 → "−12.5%"; None → "n/a"."""
+    num = _decimal(value)
+    if num is None:
+        return "n/a"
+    shown = (abs(num) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()
+    places = max(0, -shown.as_tuple().exponent)  # type: ignore[operator]
+    text = number_format(shown, decimal_pos=places, use_l10n=True)
+    return ("+" if num > 0 else "−" if num < 0 else "") + text + "%"
+
+
+@register.filter
 def share_width(value: Any) -> str:
     """CSS width for a share bar, 0–100%."""
     number = _decimal(value) or Decimal(0)
@@ -71,3 +105,12 @@ def can_edit_record(context: Any, record: Any) -> bool:
     from opslens.web.common.permissions import can_edit
 
     return can_edit(context["request"].user, record)
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """``row.cells|get_item:column`` — a mapping's value by a key held in a variable."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

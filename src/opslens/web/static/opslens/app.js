@@ -71,7 +71,88 @@
     window.addEventListener("resize", function () { chart.resize(); });
     return chart;
   };
-  // Charts declared in markup: <div class="chart" data-chart="ID"> + json_script ID.
+  var FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif";
+  var STATUS_COLOR = { met: "#2f9e44", warning: "#f08c00", missed: "#e03131" };
+  function fmt(v) {
+    if (v === null || v === undefined) return "—";
+    return Number(v).toLocaleString(document.documentElement.lang || undefined, { maximumFractionDigits: 2 });
+  }
+  // A KPI's trend: values coloured by status, target and warning as lines.
+  window.opslensKpiChart = function (el, data, compact) {
+    if (!window.echarts || !el) return;
+    var chart = window.echarts.init(el, null, { renderer: "svg" });
+    var series = [{
+      name: data.names.value, type: "line", data: data.values.map(function (v, i) {
+        return { value: v, itemStyle: { color: STATUS_COLOR[data.status[i]] || "#1c7ed6" } };
+      }), symbolSize: compact ? 6 : 9, lineStyle: { color: "#1c7ed6", width: 2 }, itemStyle: { color: "#1c7ed6" },
+      connectNulls: false, z: 3
+    }, {
+      name: data.names.target, type: "line", data: data.target, step: "middle", symbol: "none",
+      lineStyle: { color: "#2f9e44", type: "dashed", width: 1.5 }, itemStyle: { color: "#2f9e44" }
+    }, {
+      name: data.names.warning, type: "line", data: data.warning, step: "middle", symbol: "none",
+      lineStyle: { color: "#f08c00", type: "dotted", width: 1.5 }, itemStyle: { color: "#f08c00" }
+    }];
+    if (data.target_high && data.target_high.some(function (v) { return v !== null; })) {
+      series.push({ name: data.names.target, type: "line", data: data.target_high, step: "middle", symbol: "none",
+        lineStyle: { color: "#2f9e44", type: "dashed", width: 1.5 } });
+      series.push({ name: data.names.warning, type: "line", data: data.warning_high, step: "middle", symbol: "none",
+        lineStyle: { color: "#f08c00", type: "dotted", width: 1.5 } });
+    }
+    chart.setOption({
+      textStyle: { fontFamily: FONT },
+      tooltip: { trigger: "axis", valueFormatter: fmt },
+      legend: { show: !compact, top: 0, data: [data.names.value, data.names.target, data.names.warning] },
+      grid: compact ? { left: 4, right: 8, top: 8, bottom: 4, containLabel: true }
+                    : { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: data.labels, axisLabel: { fontSize: compact ? 9 : 12, hideOverlap: true } },
+      yAxis: { type: "value", scale: true, name: compact ? "" : data.unit,
+               axisLabel: { fontSize: compact ? 9 : 12, formatter: function (v) { return fmt(v); } } },
+      series: series
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+    return chart;
+  };
+  // Several lines over months (cost variance % by category or by line), with a threshold band.
+  window.opslensLineChart = function (el, data) {
+    if (!window.echarts || !el) return;
+    var chart = window.echarts.init(el, null, { renderer: "svg" });
+    var series = data.series.map(function (s) {
+      return { name: s.name, type: "line", data: s.values, connectNulls: false, symbolSize: 8,
+               label: { show: data.series.length === 1, formatter: function (p) { return fmt(p.value) + (data.unit || ""); } } };
+    });
+    if (data.threshold !== undefined && series.length) {
+      series[0].markLine = { symbol: "none", lineStyle: { color: "#e03131", type: "dashed" },
+        label: { formatter: "±" + data.threshold + "%" }, data: [{ yAxis: data.threshold }, { yAxis: -data.threshold }] };
+    }
+    chart.setOption({
+      textStyle: { fontFamily: FONT },
+      tooltip: { trigger: "axis", valueFormatter: function (v) { return fmt(v) + (data.unit || ""); } },
+      legend: { top: 0, type: "scroll" },
+      grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: data.labels },
+      yAxis: { type: "value", axisLabel: { formatter: function (v) { return fmt(v) + (data.unit || ""); } } },
+      series: series
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+    return chart;
+  };
+  window.opslensPieChart = function (el, data) {
+    if (!window.echarts || !el) return;
+    var chart = window.echarts.init(el, null, { renderer: "svg" });
+    chart.setOption({
+      textStyle: { fontFamily: FONT },
+      tooltip: { trigger: "item" },
+      legend: { bottom: 0 },
+      series: [{ type: "pie", radius: ["35%", "65%"], label: { formatter: "{b}: {c} ({d}%)" },
+        data: data.items.map(function (it) {
+          return { name: it.name, value: it.value, itemStyle: { color: STATUS_COLOR[it.status] || "#adb5bd" } };
+        }) }]
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+    return chart;
+  };
+  // Charts declared in markup: <div class="chart" data-chart="ID" data-kind="kpi|lines|pie"> + json_script ID.
   function initCharts(root) {
     (root || document).querySelectorAll("[data-chart]").forEach(function (el) {
       var src = document.getElementById(el.dataset.chart);
@@ -80,7 +161,12 @@
         var old = window.echarts.getInstanceByDom(el);
         if (old) old.dispose();
       }
-      window.opslensStepChart(el, JSON.parse(src.textContent));
+      var data = JSON.parse(src.textContent);
+      var kind = el.dataset.kind || "steps";
+      if (kind === "kpi") window.opslensKpiChart(el, data, el.classList.contains("spark"));
+      else if (kind === "lines") window.opslensLineChart(el, data);
+      else if (kind === "pie") window.opslensPieChart(el, data);
+      else window.opslensStepChart(el, data);
     });
   }
   document.addEventListener("DOMContentLoaded", function () { initCharts(document); });

@@ -1,0 +1,159 @@
+"""Importing KPI values from CSV/XLSX: upload → column mapping → all rows saved, or none.
+
+The upload is kept in the data dir between the two steps (never in the session), read with
+:func:`opslens.core.tabular.read_table` (UTF-8 or GB18030, comma/semicolon/tab, XLSX).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from opslens.core import kpi as core
+from opslens.core.errors import InputError, UnreadableFileError
+from opslens.core.tabular import Table, parse_decimal, read_table, suggest_columns
+from opslens.web.kpis import services
+from opslens.web.kpis.models import Kpi, Measurement
+
+MAX_UPLOAD = 20 * 1024 * 1024
+SYNONYMS = {
+    "kpi_column": ["KPI", "指标", "指标名称", "KPI名称", "kpi name", "indicator", "metric"],
+    "period_column": ["周期", "期间", "月份", "日期", "period", "month", "week", "date", "时间"],
+    "value_column": ["实际值", "实际", "数值", "值", "value", "actual"],
+    "note_column": ["备注", "说明", "原因", "note", "comment", "remark"],
+}
+_TOKEN = re.compile(r"^[0-9a-f]{32}\.(csv|txt|tsv|xlsx|xlsm|xls|ods)$")
+
+
+def _dir() -> Path:
+    path = Path(settings.MEDIA_ROOT) / "kpi-imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def stash(upload: Any) -> tuple[Table, str]:
+    """Keep the upload and read it; returns the table and the token naming the kept file."""
+    name = upload.name or "upload"
+    ext = Path(name).suffix.lower().lstrip(".")
+    if upload.size > MAX_UPLOAD:
+        raise UnreadableFileError(
+            _("the file is larger than %(mb)d MB") % {"mb": MAX_UPLOAD // 2**20}, file=name
+        )
+    token = f"{uuid.uuid4().hex}.{ext or 'bin'}"
+    if not _TOKEN.match(token):
+        raise UnreadableFileError(
+            _("unsupported file type; use CSV or XLSX"), file=name, value=ext or None
+        )
+    target = _dir() / token
+    with target.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    (target.with_suffix(target.suffix + ".name")).write_text(name, encoding="utf-8")
+    try:
+        table = read_table(target.read_bytes(), filename=name)
+    except InputError:
+        discard(token)
+        raise
+    return table, token
+
+
+def load(token: str) -> Table:
+    if not _TOKEN.match(token):
+        raise UnreadableFileError(_("the upload has expired; upload the file again"))
+    path = _dir() / token
+    if not path.exists():
+        raise UnreadableFileError(_("the upload has expired; upload the file again"))
+    name_file = path.with_suffix(path.suffix + ".name")
+    name = name_file.read_text(encoding="utf-8") if name_file.exists() else token
+    return read_table(path.read_bytes(), filename=name)
+
+
+def discard(token: str) -> None:
+    if _TOKEN.match(token):
+        path = _dir() / token
+        path.unlink(missing_ok=True)
+        path.with_suffix(path.suffix + ".name").unlink(missing_ok=True)
+
+
+def suggest(columns: tuple[str, ...]) -> dict[str, str]:
+    return {k: v or "" for k, v in suggest_columns(columns, SYNONYMS).items()}
+
+
+@dataclass
+class Result:
+    saved: int = 0
+    errors: list[str] = field(default_factory=list)
+    kpis: set[int] = field(default_factory=set)
+    outcomes: list[services.Outcome] = field(default_factory=list)
+
+
+def apply(table: Table, mapping: dict[str, Any], *, kpis: Any, user: Any) -> Result:
+    """Check every row first; save all of them (then evaluate rules) only if none is wrong."""
+    result = Result()
+    by_name = {k.name: k for k in kpis}
+    fixed: Kpi | None = mapping.get("kpi")
+    rows: list[tuple[Kpi, core.Period, Decimal, str]] = []
+    for row in table.rows:
+        cells = row.cells
+        where = {"file": table.filename, "row": row.number}
+        try:
+            if fixed is not None and not mapping.get("kpi_column"):
+                kpi = fixed
+            else:
+                name = (cells.get(mapping["kpi_column"]) or "").strip()
+                if name not in by_name:
+                    raise InputError(
+                        _("no KPI of this name that you may change"),
+                        column=mapping["kpi_column"],
+                        value=name or None,
+                        **where,
+                    )
+                kpi = by_name[name]
+            text = cells.get(mapping["period_column"])
+            try:
+                period = core.Period.parse(kpi.core_frequency, text or "")
+            except InputError as exc:
+                raise InputError(
+                    exc.message, column=mapping["period_column"], value=text, **where
+                ) from exc
+            value = parse_decimal(
+                cells.get(mapping["value_column"]), column=mapping["value_column"], **where
+            )
+            if value is None:
+                raise InputError(_("no value"), column=mapping["value_column"], **where)
+            note = (cells.get(mapping.get("note_column") or "") or "").strip()
+        except InputError as exc:
+            result.errors.append(str(exc))
+            if len(result.errors) >= 50:
+                break
+            continue
+        rows.append((kpi, period, value, note))
+    if result.errors:
+        return result
+    if not rows:
+        result.errors.append(_("%(file)s holds no rows to import.") % {"file": table.filename})
+        return result
+    with transaction.atomic():
+        for kpi, period, value, note in rows:
+            services.record_measurement(
+                kpi,
+                period,
+                value,
+                note=note,
+                source=Measurement.Source.IMPORT,
+                user=user,
+                evaluate=False,
+            )
+            result.saved += 1
+            result.kpis.add(kpi.pk)
+        for kpi in Kpi.objects.filter(pk__in=result.kpis):
+            result.outcomes.append(services.evaluate_rules(kpi))
+    return result
