@@ -9,6 +9,7 @@ import contextlib
 import os
 import secrets
 import signal
+import threading
 import socket
 import subprocess
 import sys
@@ -197,8 +198,18 @@ def worker(
         float, typer.Option("--interval", help="Seconds between polls for new tasks.")
     ] = 1.0,
     batch: Annotated[bool, typer.Option("--batch", help="Run what is queued, then exit.")] = False,
+    schedule: Annotated[
+        float,
+        typer.Option(
+            "--schedule",
+            help=(
+                "Seconds between scheduled runs (computed KPIs, every alert rule, reminders "
+                "for overdue values); 0 turns the schedule off. With --batch it runs once."
+            ),
+        ),
+    ] = float(os.environ.get("OPSLENS_SCHEDULE_SECONDS", "900")),
 ) -> None:
-    """Run background tasks (django-tasks, database backend) until stopped."""
+    """Run background tasks (django-tasks, database backend) and the schedule until stopped."""
     _prepare(data_dir, secret_from_env=bool(os.environ.get("OPSLENS_SECRET_KEY")))
     _setup_django()
     from django.core.management import call_command
@@ -212,11 +223,42 @@ def worker(
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
+    stopping = threading.Event()
     try:
+        if schedule > 0:
+            _enqueue_schedule()
+            if not batch:
+                threading.Thread(
+                    target=_schedule_loop, args=(schedule, stopping), daemon=True
+                ).start()
         with contextlib.suppress(KeyboardInterrupt):
             call_command("db_worker", *args)
     except OperationalError as exc:
         fail(f"worker: cannot reach the database: {exc}".splitlines()[0])
+    finally:
+        stopping.set()
+
+
+def _enqueue_schedule() -> None:
+    from django.db import close_old_connections
+
+    from opslens.web.kpis.tasks import run_schedule
+
+    close_old_connections()
+    run_schedule.enqueue()
+
+
+def _schedule_loop(every: float, stopping: threading.Event) -> None:
+    """Enqueue the scheduled job every ``every`` seconds; the worker itself runs it."""
+    from django.db import connection
+
+    while not stopping.wait(every):
+        try:
+            _enqueue_schedule()
+        except Exception as exc:  # the database may be away for a moment: try next time
+            err.print(f"worker: could not enqueue the schedule: {exc}".splitlines()[0])
+        finally:
+            connection.close()
 
 
 @app.command(

@@ -6,8 +6,6 @@ Screenshots of every page visited land in $OPSLENS_SCREENSHOTS (when set) for a 
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,24 +14,11 @@ from lxml import etree
 
 from opslens.core.processmap import read_process_xlsx
 from opslens.web.processes.models import Process
-
-CHROMIUM = os.environ.get("OPSLENS_CHROMIUM", "/usr/bin/chromium")
-SHOTS = os.environ.get("OPSLENS_SCREENSHOTS")
+from tests.web.browser.conftest import Session, require_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("OPSLENS_REQUIRE_BROWSER"):
-        pytest.fail(f"{CHROMIUM} is not installed (OPSLENS_REQUIRE_BROWSER is set)", pytrace=False)
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
-
-if os.environ.get("OPSLENS_REQUIRE_BROWSER"):
-    from playwright import sync_api
-else:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-
-# Playwright's sync API runs an event loop in this thread; the test's own ORM calls are safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+require_browser()
 
 STEPS = [
     ("填写申请表", "申请人", "1"),
@@ -42,59 +27,6 @@ STEPS = [
     ("财务部复核", "财务经理", "12"),
     ("总经理审批", "总经理", "48"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield b
-        b.close()
-
-
-class Session:
-    def __init__(self, browser: Any, base: str, locale: str = "en-US") -> None:
-        self.base = base
-        self.errors: list[str] = []
-        self.context = browser.new_context(
-            viewport={"width": 1400, "height": 900}, locale=locale, accept_downloads=True
-        )
-        self.page = self.context.new_page()
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.on("console", self._console)
-        self.page.on("request", self._request)
-        self.offsite: list[str] = []
-
-    def _console(self, message: Any) -> None:
-        # A form answered with 422 (its errors) is expected; Chromium logs it as an error.
-        if message.type == "error" and "status of 422" not in message.text:
-            self.errors.append(message.text)
-
-    def _request(self, request: Any) -> None:
-        if not request.url.startswith(self.base) and not request.url.startswith("data:"):
-            self.offsite.append(request.url)
-
-    def shot(self, name: str) -> None:
-        if SHOTS:
-            Path(SHOTS).mkdir(parents=True, exist_ok=True)
-            self.page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
-
-    def login(self, username: str, password: str) -> None:
-        self.page.goto(self.base + "/login/")
-        self.page.fill("#id_username", username)
-        self.page.fill("#id_password", password)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url(self.base + "/")
-
-
-@pytest.fixture
-def demo_company(transactional_db: None) -> None:
-    from opslens.web.common.demo import load_demo
-
-    load_demo()
 
 
 def test_map_a_process_find_the_bottleneck_apply_ecrs_and_export(

@@ -147,7 +147,37 @@ def monitor(request: HttpRequest) -> HttpResponse:
     open_ = [r for r in remedies if r.status in (Remedy.Status.PLANNED, Remedy.Status.IN_PROGRESS)]
     done = [r for r in remedies if r not in open_]
     open_.sort(key=lambda r: (not r.is_overdue, r.due_date))
-    return render(request, "common/monitor.html", {"open": open_, "done": done, "today": today})
+    from opslens.web.costs.access import visible_lines
+    from opslens.web.costs.models import CostMonth
+    from opslens.web.costs.services import analyse
+    from opslens.web.kpis.models import AlertRule, Kpi, Review
+    from opslens.web.kpis.services import cards, overdue
+
+    kpis = Kpi.objects.filter(active=True).select_related("department", "owner")
+    kpi_cards = cards(kpis.prefetch_related("measurements", "targets", "rules", "reviews"))
+    month = CostMonth.objects.first()
+    costs = None
+    if month is not None:
+        costs = analyse(month, visible_lines(request.user).filter(month=month))
+    return render(
+        request,
+        "common/monitor.html",
+        {
+            "open": open_,
+            "done": done,
+            "today": today,
+            "kpi_counts": {
+                s: sum(1 for c in kpi_cards if c.status == s) for s in ("met", "warning", "missed")
+            },
+            "off_target": [c for c in kpi_cards if c.status in ("warning", "missed")],
+            "firing": AlertRule.objects.filter(firing=True, enabled=True).select_related("kpi"),
+            "reviews": Review.objects.filter(status=Review.Status.OPEN).select_related(
+                "kpi", "owner"
+            ),
+            "due": overdue(kpis),
+            "costs": costs,
+        },
+    )
 
 
 def notifications(request: HttpRequest) -> HttpResponse:

@@ -272,6 +272,8 @@ class ReviewForm(forms.ModelForm):
 
 
 class WebhookForm(forms.ModelForm):
+    url = forms.URLField(label=_("webhook URL"), max_length=500, assume_scheme="https")
+
     class Meta:
         model = Webhook
         fields = ["name", "kind", "url", "secret", "department", "enabled"]
