@@ -78,7 +78,9 @@ def test_filters_format_numbers_per_locale() -> None:
         assert percent(Decimal(48) / Decimal(97)) == "49.5%"
         assert money(Decimal("150000")) == "150,000.00"
     with translation.override("zh-hans"):
-        assert hours(Decimal("1234.5")) == "1234.5"  # Chinese groups no thousands
+        # Chinese finance tables group thousands with a comma (Django's zh_Hans does not).
+        assert hours(Decimal("1234.5")) == "1,234.5"
+        assert money(Decimal("650000")) == "650,000.00"
         assert hours(Decimal("12.00")) == "12"
         assert percent(Decimal(48) / Decimal(97)) == "49.5%"
     assert hours(None) == "—"
@@ -94,7 +96,7 @@ def test_pages_format_numbers_and_dates_per_locale(procurement: Process, owner: 
     assert 'data-testid="total-hours">1,283.5 h<' in english
     assert "05/20/2024" in english
     chinese = client_for(owner).get(url, HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
-    assert 'data-testid="total-hours">1283.5 h<' in chinese
+    assert 'data-testid="total-hours">1,283.5 h<' in chinese
     assert "2024年5月20日" in chinese
 
 

@@ -14,8 +14,8 @@ Environment:
                             written to files under the data dir
 ``OPSLENS_TIME_ZONE``       display time zone (default ``Asia/Shanghai``)
 ``OPSLENS_TODAY``           fix the workbench's "today" (ISO date); ``opslens demo`` sets 2024-09-10
-``OPSLENS_BASE_URL``        the workbench's address as users reach it (https://ops.example.com), for links
-                            in e-mails and group-chat alerts
+``OPSLENS_BASE_URL``        the workbench's address as users reach it (https://ops.example.com),
+                            for links in e-mails and group-chat alerts
 ``OPSLENS_SCHEDULE_SECONDS`` how often ``opslens worker`` runs the schedule (KPI rules, reminders)
 """
 
@@ -136,6 +136,7 @@ TIME_ZONE = os.environ.get("OPSLENS_TIME_ZONE", "Asia/Shanghai")
 OPSLENS_TODAY = os.environ.get("OPSLENS_TODAY", "") or None
 OPSLENS_BASE_URL = os.environ.get("OPSLENS_BASE_URL", "")
 USE_THOUSAND_SEPARATOR = True
+FORMAT_MODULE_PATH = ["opslens.web.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"

@@ -12,10 +12,11 @@ from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from simple_history.models import HistoricalRecords
 
 from opslens.core.processmap import EcrsChange as CoreChange
+from opslens.web.common import clock
 from opslens.web.org.models import Department, Person, Role
 
 # code, name, head's name, head's title
@@ -232,7 +233,7 @@ def _procurement(depts: dict[str, Department], heads: dict[str, Person]) -> None
         ("measurement", "未统计各环节审批时效与退回原因", False),
     ]:
         FishboneCause.objects.create(step=gm, category=category, cause=cause, is_root=root)
-    today = timezone.localdate()
+    today = clock.today()
     Remedy.objects.create(
         step=gm,
         what="调整审批额度：5万元以下采购由部门经理终审，取消总经理审批节点",
@@ -324,7 +325,7 @@ def _complaints(depts: dict[str, Department], heads: dict[str, Person]) -> None:
         step=tech,
         what="工单系统按紧急程度和工程师负荷自动分配优先级，取消人工手动分配",
         owner=heads["技术部"],
-        due_date=timezone.localdate() + timedelta(days=21),
+        due_date=clock.today() + timedelta(days=21),
         verification="技术处理平均耗时从1.2天降至0.6天（-50%），超时率降至10%以下",
         status=Remedy.Status.PLANNED,
     )

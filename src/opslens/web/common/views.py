@@ -7,11 +7,11 @@ from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from opslens import __version__
+from opslens.web.common import clock
 from opslens.web.common.models import Notification
 from opslens.web.common.permissions import person_of
 from opslens.web.processes.models import Process, ProcessVersion, Remedy, Step
@@ -69,7 +69,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 "processes": processes.count(),
                 "to_be": ProcessVersion.objects.filter(kind="to_be").count(),
                 "open_remedies": remedies.count(),
-                "overdue": remedies.filter(due_date__lt=timezone.localdate()).count(),
+                "overdue": remedies.filter(due_date__lt=clock.today()).count(),
             },
             "notifications": request.user.notifications.all()[:5],  # type: ignore[attr-defined]
         },
@@ -87,7 +87,17 @@ def diagnose(request: HttpRequest) -> HttpResponse:
         .distinct()
         .select_related("version__process")
     )
-    return render(request, "common/diagnose.html", {"tables": rows, "analysed": analysed})
+    from opslens.web.costs.access import visible_lines
+    from opslens.web.costs.models import CostMonth
+    from opslens.web.costs.services import analyse
+
+    costs = None
+    month = CostMonth.objects.filter(lines__actual__isnull=False).distinct().first()
+    if month is not None:
+        costs = analyse(month, visible_lines(request.user).filter(month=month))
+    return render(
+        request, "common/diagnose.html", {"tables": rows, "analysed": analysed, "costs": costs}
+    )
 
 
 def _to_be_rows(status: str | None) -> list[tuple[ProcessVersion, object]]:
@@ -140,7 +150,7 @@ def standardize(request: HttpRequest) -> HttpResponse:
 
 def monitor(request: HttpRequest) -> HttpResponse:
     """监控: every remedy with its owner, due date and verification; overdue ones first."""
-    today = timezone.localdate()
+    today = clock.today()
     remedies = Remedy.objects.select_related(
         "owner", "owner__department", "step__version__process"
     ).order_by("status", "due_date")

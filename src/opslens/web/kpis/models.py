@@ -186,7 +186,7 @@ class Kpi(models.Model):
             except ConfigError as exc:
                 raise ValidationError(str(exc)) from exc
         try:
-            self.period_of(timezone.localdate()).due_date(self.due_day)
+            self.period_of(clock.today()).due_date(self.due_day)
         except ConfigError as exc:
             raise ValidationError({"due_day": str(exc)}) from exc
 
@@ -430,7 +430,7 @@ class Review(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.status == self.Status.OPEN and self.due_date < timezone.localdate()
+        return self.status == self.Status.OPEN and self.due_date < clock.today()
 
     def clean(self) -> None:
         if self.status == self.Status.DONE and not self.cause.strip():

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from opslens.core.processmap import Step as CoreStep
+from opslens.web.common import clock
 from opslens.web.org.models import Department, Person
 
 HOURS = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal(0))]}
@@ -327,7 +328,7 @@ class Remedy(models.Model):
     @property
     def is_overdue(self) -> bool:
         open_ = self.status in (self.Status.PLANNED, self.Status.IN_PROGRESS)
-        return open_ and self.due_date < timezone.localdate()
+        return open_ and self.due_date < clock.today()
 
     def clean(self) -> None:
         if self.status == self.Status.VERIFIED and not self.result:
