@@ -72,8 +72,27 @@ def home(request: HttpRequest) -> HttpResponse:
                 "overdue": remedies.filter(due_date__lt=clock.today()).count(),
             },
             "notifications": request.user.notifications.all()[:5],  # type: ignore[attr-defined]
+            **_my_monitoring(request, me),
         },
     )
+
+
+def _my_monitoring(request: HttpRequest, me: object) -> dict[str, object]:
+    """What the user owes the loop: KPI values past due, open reviews, cost causes."""
+    from opslens.web.costs.access import visible_lines
+    from opslens.web.kpis.models import Kpi, Review
+    from opslens.web.kpis.services import overdue
+
+    if me is None:
+        return {}
+    kpis = Kpi.objects.filter(active=True, owner=me).select_related("department")
+    lines = visible_lines(request.user).filter(month__status="open", actual__isnull=False)
+    lines = lines.filter(Q(owner=me) | Q(department__people=me, department__people__role="head"))
+    return {
+        "my_due": overdue(kpis),
+        "my_reviews": Review.objects.filter(status=Review.Status.OPEN, owner=me),
+        "my_cost_causes": [line for line in lines.distinct() if line.missing_cause],
+    }
 
 
 def diagnose(request: HttpRequest) -> HttpResponse:
@@ -129,10 +148,19 @@ def pilot(request: HttpRequest) -> HttpResponse:
         request,
         "common/pilot.html",
         {
+            "pilot_kpis": _project_kpis(),
             "rows": _to_be_rows(ProcessVersion.Status.PILOT),
             "remedies": _open_remedies().filter(status=Remedy.Status.IN_PROGRESS)[:50],
         },
     )
+
+
+def _project_kpis() -> list[object]:
+    from opslens.web.kpis.models import Kpi, Level
+    from opslens.web.kpis.services import cards
+
+    kpis = Kpi.objects.filter(active=True, level=Level.PROJECT).select_related("department")
+    return list(cards(kpis.prefetch_related("measurements", "targets", "rules", "reviews")))
 
 
 def standardize(request: HttpRequest) -> HttpResponse:
