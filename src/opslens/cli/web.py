@@ -9,10 +9,10 @@ import contextlib
 import os
 import secrets
 import signal
-import threading
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 

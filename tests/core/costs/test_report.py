@@ -185,3 +185,17 @@ def test_round_trip_reads_the_same_lines_and_skips_the_total() -> None:
         )
     assert result.mapping["cause_kind"] == "原因类型"
     assert result.mapping["measure_status"] == "措施状态"
+
+
+def test_a_line_not_reported_yet_is_written_empty_and_reads_back_empty() -> None:
+    lines = [
+        CostReportLine("原材料成本", "A材料采购", D(500000), D(525000)),
+        CostReportLine("人工成本", "销售人员绩效", D(200000), None),
+    ]
+    data = written(lines)
+    ws = sheet(data)
+    assert row_values(ws, 7)[2:6] == [200000, None, None, None]  # no actual, no variance
+    assert row_values(ws, 8)[2:6] == [500000, 525000, 25000, 0.05]  # 合计 of reported lines only
+    result = read_cost_table(data, filename="august.xlsx")
+    assert result.errors == ()
+    assert [r.actual for r in result.rows] == [D(525000), None]

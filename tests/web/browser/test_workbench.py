@@ -155,8 +155,8 @@ def test_switch_language_and_screens_in_both_languages(
     for name, path in pages.items():
         page.goto(live_server.url + path)
         s.shot(f"en-{name}")
-    page.select_option("#lang-select", "zh-hans")
-    page.wait_for_load_state("load")
+    with page.expect_navigation():  # the select submits its form: wait for the new page
+        page.select_option("#lang-select", "zh-hans")
     assert "诊断" in page.locator("nav.lifecycle").inner_text()
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     for name, path in pages.items():

@@ -99,7 +99,7 @@ class ImportedCostRow:
     category: str
     sub_item: str
     budget: Decimal
-    actual: Decimal
+    actual: Decimal | None  # None: not reported yet (an empty 实际 cell)
     cause: str
     cause_kind: CauseKind | None
     measure: str
@@ -323,7 +323,8 @@ def _read_row(
             failed(field, exc)
             continue
         if value is None:
-            problem(field, None, f"the {what} is empty")
+            if field == "budget":  # an empty 实际 is a line whose figure is not in yet
+                problem(field, None, f"the {what} is empty")
         elif field == "budget" and value < 0:
             problem(field, text, "the budget must not be negative")
         else:
@@ -345,7 +346,7 @@ def _read_row(
         category=category,
         sub_item=sub_item,
         budget=amounts["budget"],
-        actual=amounts["actual"],
+        actual=amounts.get("actual"),
         cause=cells.get("cause") or "",
         cause_kind=cause_kind,
         measure=cells.get("measure") or "",
@@ -362,6 +363,8 @@ def _check_computed(
 ) -> list[RowError]:
     """Warnings for a 差异额/差异率 cell that disagrees with 实际 − 预算 (unreadable: ignored)."""
     found: list[RowError] = []
+    if row.actual is None:
+        return found
     variance = row.actual - row.budget
     text = cells.get("variance")
     try:

@@ -66,7 +66,7 @@ class CostReportLine:
     category: str
     sub_item: str
     budget: Decimal
-    actual: Decimal
+    actual: Decimal | None  # None: not reported yet — written as an empty cell
     cause: str = ""
     cause_kind: CauseKind | None = None
     measure: str = ""
@@ -140,14 +140,19 @@ def write_cost_xlsx(
 
     row = _FIRST
     for row, line in enumerate(lines, start=_FIRST + 1):
-        variance = compute_cost_variance(line.budget, line.actual)
+        variance = None
+        if line.actual is not None:
+            variance = compute_cost_variance(line.budget, line.actual)
+        ratio: object = None
+        if variance is not None:
+            ratio = "n/a" if variance.ratio is None else variance.ratio
         values: list[tuple[object, str | None]] = [
             (line.category, None),
             (line.sub_item, None),
             (line.budget, _MONEY),
             (line.actual, _MONEY),
-            (variance.variance, _SIGNED_MONEY),
-            ("n/a" if variance.ratio is None else variance.ratio, _RATIO),
+            (None if variance is None else variance.variance, _SIGNED_MONEY),
+            (ratio, _RATIO),
             (line.cause, None),
             (line.measure, None),
             (line.department, None),
@@ -165,9 +170,10 @@ def write_cost_xlsx(
         if line.flagged:
             ws.cell(row=row, column=6).font = Font(bold=True, color="C00000")
 
+    reported = [line for line in lines if line.actual is not None]
     total = compute_cost_variance(
-        sum((line.budget for line in lines), Decimal(0)),
-        sum((line.actual for line in lines), Decimal(0)),
+        sum((line.budget for line in reported), Decimal(0)),
+        sum((line.actual for line in reported if line.actual is not None), Decimal(0)),
     )
     row += 1
     totals: list[tuple[int, object, str | None]] = [

@@ -61,6 +61,10 @@ def _display(model: Any, field_name: str, value: Any) -> str:
         return str(target) if target is not None else str(value)
     if isinstance(value, list):  # m2m diffs come as lists of through rows
         return ", ".join(str(v) for v in value) or "—"
+    if field.get_internal_type() == "DecimalField":
+        from opslens.web.common.templatetags.opslens import number
+
+        return number(value)  # 525000.00 → "525,000", 329.0000 → "329"
     return str(value)
 
 

@@ -1,4 +1,5 @@
-"""Demo cost months: June 2024 exactly as SPEC.md T3, then July and August following it up."""
+"""Demo cost months: June 2024 exactly as SPEC.md T3 (its four lines), then July and August
+following them up."""
 
 from __future__ import annotations
 
@@ -21,8 +22,6 @@ LINES = [
     ("人工成本", "销售人员绩效", "销售部", 200_000, (230_000, 214_000, 236_000)),
     ("办公费用", "招待费", "行政部", 30_000, (45_000, 33_000, 29_000)),
     ("制造费用", "设备水电费", "生产部", 80_000, (92_000, 88_000, 81_600)),
-    ("财务费用", "贷款利息", "财务部", 20_000, (19_200, 19_600, 20_400)),
-    ("研发费用", "样机材料", "研发部", 100_000, (104_000, 97_000, 101_000)),
 ]
 
 # (month index, sub-item) → cause, kind, measure, planned, status

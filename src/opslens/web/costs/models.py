@@ -108,6 +108,12 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+def states_a_measure(text: str) -> bool:
+    """Whether ``text`` is a measure: "无", "-", "—" and "无(客观业绩增长)" say there is none."""
+    text = text.strip()
+    return bool(text) and text not in ("无", "-", "—") and not text.startswith(("无(", "无（"))
+
+
 class CostLine(models.Model):
     class CauseKind(models.TextChoices):
         CONTROLLABLE = core.CauseKind.CONTROLLABLE.value, _("Controllable (主观)")
@@ -234,14 +240,14 @@ class CostLine(models.Model):
         from opslens.web.common import clock
 
         return (
-            self.planned_date is not None
+            self.month.is_open  # a closed month's measures are frozen as they were at closing
+            and self.planned_date is not None
             and self.measure_status in (self.MeasureStatus.PLANNED, self.MeasureStatus.IN_PROGRESS)
             and self.planned_date < clock.today()
         )
 
     def clean(self) -> None:
-        measure = self.measure.strip()
-        if measure and not self.measure_status and not measure.startswith(("无", "-", "—")):
+        if not self.measure_status and states_a_measure(self.measure):
             self.measure_status = self.MeasureStatus.PLANNED
         if self.measure_status and not self.measure.strip():
             raise ValidationError({"measure": _("Describe the measure, or set no measure.")})

@@ -9,12 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opslens.core import costs as core
+from opslens.web.common import clock
 from opslens.web.common.permissions import can_edit
-from opslens.web.costs.models import CostCategory, CostLine, CostMonth
+from opslens.web.costs.models import CostCategory, CostLine, CostMonth, states_a_measure
 from opslens.web.org.models import Department, Person
 
 
@@ -96,7 +96,7 @@ def close_month(month: CostMonth, user: Any, summary: str = "") -> list[CloseBlo
         if blockers or not month.is_open:
             return blockers
         month.status = CostMonth.Status.CLOSED
-        month.closed = timezone.now()
+        month.closed = clock.now()
         month.closed_by = user
         if summary:
             month.summary = summary
@@ -148,7 +148,10 @@ def open_month(first_day: date) -> CostMonth:
 
 
 def line_trend(line: CostLine, visible: Iterable[CostLine]) -> core.LineTrend | None:
-    """This line's variance month by month (same category, sub-item and department)."""
+    """This line's variance month by month (same category, sub-item and department).
+
+    A month between the first and the last without the line is an explicit gap.
+    """
     same = [
         other
         for other in visible
@@ -156,7 +159,12 @@ def line_trend(line: CostLine, visible: Iterable[CostLine]) -> core.LineTrend | 
         and other.sub_item == line.sub_item
         and other.department_id == line.department_id
     ]
-    trends = core.trend_by_line(_months(same))
+    months = dict(_months(same))
+    if months:
+        first, last = (date.fromisoformat(f"{key}-01") for key in (min(months), max(months)))
+        for month in CostMonth.objects.filter(month__gt=first, month__lt=last):
+            months.setdefault(month.key, [])
+    trends = core.trend_by_line(sorted(months.items()))
     return trends[0] if trends else None
 
 
@@ -186,6 +194,16 @@ class ImportReport:
     updated: int = 0
     errors: list[str] | None = None
     warnings: list[str] | None = None
+
+
+# optional fields: the line's field → the imported field it comes from
+_IMPORTED_FROM = {
+    "owner": "owner",
+    "cause": "cause",
+    "cause_kind": "cause_kind",
+    "measure": "measure",
+    "planned_date": "planned",
+}
 
 
 def import_rows(month: CostMonth, result: core.CostImport, user: Any) -> ImportReport:
@@ -232,12 +250,16 @@ def import_rows(month: CostMonth, result: core.CostImport, user: Any) -> ImportR
             "measure": row.measure,
             "planned_date": row.planned,
         }
-        if row.measure and row.measure.strip() not in ("无", "-", "—"):
+        # a column the file does not have leaves what was entered in the workbench alone
+        values = {
+            key: value
+            for key, value in values.items()
+            if key not in _IMPORTED_FROM or result.mapping.get(_IMPORTED_FROM[key]) is not None
+        }
+        if states_a_measure(row.measure):
             values["measure_department"] = department
             values["measure_owner"] = owner
             values["measure_status"] = CostLine.MeasureStatus.PLANNED
-        else:
-            values["measure"] = row.measure
         planned.append(((category, row.sub_item, department), values))
     report = ImportReport(errors=errors, warnings=warnings)
     if errors:
@@ -284,7 +306,7 @@ def report_lines(view: MonthView) -> list[core.CostReportLine]:
                 category=line.category.name,
                 sub_item=line.sub_item,
                 budget=line.budget,
-                actual=line.actual if line.actual is not None else Decimal(0),
+                actual=line.actual,
                 cause=line.cause,
                 cause_kind=core.CauseKind(line.cause_kind) if line.cause_kind else None,
                 measure=line.measure,

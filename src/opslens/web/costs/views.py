@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from opslens.core import costs as core
@@ -209,7 +210,7 @@ def line_form(request: HttpRequest, key: str | None = None, pk: int | None = Non
                 messages.warning(
                     request,
                     _("Beyond the ±%(t)s%% threshold: give a cause before the month closes.")
-                    % {"t": candidate.category.threshold.normalize()},
+                    % {"t": f"{candidate.category.threshold.normalize():f}"},
                 )
             return redirect(candidate)
     return render(
@@ -261,7 +262,11 @@ def month_close(request: HttpRequest, key: str) -> HttpResponse:
     if blockers:
         messages.error(
             request,
-            _("%(month)s cannot be closed yet: %(count)d lines need attention (listed below).")
+            ngettext(
+                "%(month)s cannot be closed yet: %(count)d line needs attention (listed below).",
+                "%(month)s cannot be closed yet: %(count)d lines need attention (listed below).",
+                len(blockers),
+            )
             % {"month": month.key, "count": len(blockers)},
         )
     else:

@@ -102,11 +102,11 @@
     chart.setOption({
       textStyle: { fontFamily: FONT },
       tooltip: { trigger: "axis", valueFormatter: fmt },
-      legend: { show: !compact, top: 0, data: [data.names.value, data.names.target, data.names.warning] },
+      legend: { show: !compact, bottom: 0, data: [data.names.value, data.names.target, data.names.warning] },
       grid: compact ? { left: 4, right: 8, top: 8, bottom: 4, containLabel: true }
-                    : { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
+                    : { left: 8, right: 24, top: 28, bottom: 30, containLabel: true },
       xAxis: { type: "category", data: data.labels, axisLabel: { fontSize: compact ? 9 : 12, hideOverlap: true } },
-      yAxis: { type: "value", scale: true, name: compact ? "" : data.unit,
+      yAxis: { type: "value", scale: true, name: compact ? "" : data.unit, splitNumber: compact ? 3 : 5,
                axisLabel: { fontSize: compact ? 9 : 12, formatter: function (v) { return fmt(v); } } },
       series: series
     });
@@ -121,9 +121,15 @@
       return { name: s.name, type: "line", data: s.values, connectNulls: false, symbolSize: 8,
                label: { show: data.series.length === 1, formatter: function (p) { return fmt(p.value) + (data.unit || ""); } } };
     });
+    var yAxis = { type: "value", axisLabel: { formatter: function (v) { return fmt(v) + (data.unit || ""); } } };
     if (data.threshold !== undefined && series.length) {
+      var t = Number(data.threshold);
       series[0].markLine = { symbol: "none", lineStyle: { color: "#e03131", type: "dashed" },
-        label: { formatter: "±" + data.threshold + "%" }, data: [{ yAxis: data.threshold }, { yAxis: -data.threshold }] };
+        label: { position: "insideStartTop", formatter: function (p) { return (p.value > 0 ? "+" : "") + fmt(p.value) + "%"; } },
+        data: [{ yAxis: t }, { yAxis: -t }] };
+      // keep both threshold lines in view, whatever the values
+      yAxis.min = function (v) { return Math.floor(Math.min(v.min, -t * 1.25)); };
+      yAxis.max = function (v) { return Math.ceil(Math.max(v.max, t * 1.25)); };
     }
     chart.setOption({
       textStyle: { fontFamily: FONT },
@@ -131,7 +137,7 @@
       legend: { top: 0, type: "scroll" },
       grid: { left: 8, right: 24, top: 36, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: data.labels },
-      yAxis: { type: "value", axisLabel: { formatter: function (v) { return fmt(v) + (data.unit || ""); } } },
+      yAxis: yAxis,
       series: series
     });
     window.addEventListener("resize", function () { chart.resize(); });
