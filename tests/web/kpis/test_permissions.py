@@ -40,7 +40,11 @@ def world(
     rule: AlertRule,
 ) -> SimpleNamespace:
     m = Measurement.objects.create(
-        kpi=sales, period_start=date(2024, 6, 3), value=Decimal(380), source="form", status="warning"
+        kpi=sales,
+        period_start=date(2024, 6, 3),
+        value=Decimal(380),
+        source="form",
+        status="warning",
     )
     KpiTarget.objects.create(
         kpi=sales,
@@ -162,8 +166,23 @@ def test_create_forms_open_to_everyone_who_may_edit_some_department(
     assert _statuses(request, EVERYONE, url) == expected
 
 
-def test_measure_is_post_only(world: Any, owner: Any) -> None:
-    assert client_for(owner).get(f"/kpis/{world.kpi.pk}/measure/").status_code == 405
+POST_ONLY: list[Callable[[Any], str]] = [
+    lambda w: f"/kpis/{w.kpi.pk}/measure/",
+    lambda w: f"/kpis/{w.kpi.pk}/measure/{w.m.pk}/delete/",
+    lambda w: f"/kpis/{w.kpi.pk}/rules/{w.rule.pk}/delete/",
+    lambda w: f"/kpis/webhooks/{w.hook.pk}/test/",
+    lambda w: f"/kpis/webhooks/{w.hook.pk}/delete/",
+]
+
+
+@pytest.mark.parametrize("who", ["owner", "admin", "outsider"])
+def test_changes_are_never_made_by_a_get(
+    request: pytest.FixtureRequest, world: Any, who: str
+) -> None:
+    before = snapshot()
+    client = client_for(_user(request, who))
+    assert [client.get(url(world)).status_code for url in POST_ONLY] == [405] * len(POST_ONLY)
+    assert snapshot() == before
 
 
 # --- state-changing endpoints ---------------------------------------------------------------

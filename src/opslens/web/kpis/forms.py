@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from opslens.core import kpi as core
-from opslens.core.errors import InputError
+from opslens.core.errors import ConfigError, InputError
 from opslens.web.common.permissions import editable_department_ids
 from opslens.web.kpis.models import AlertRule, Kpi, Review, Webhook
 from opslens.web.kpis.sources import source_choices
@@ -78,7 +78,33 @@ class KpiForm(forms.ModelForm):
             for name in ("target_high", "warning_high"):
                 if data.get("target") is not None and data.get(name) is None:
                     self.add_error(name, _("A band needs its upper end."))
+        if self.instance.pk:
+            self._check_stored(data)
         return data
+
+    def _check_stored(self, data: dict[str, Any]) -> None:
+        """Stored values are periods of the frequency, stored targets fit the direction."""
+        kpi = self.instance
+        frequency = data.get("frequency")
+        if frequency and frequency != kpi.frequency and kpi.measurements.exists():
+            self.add_error(
+                "frequency",
+                _("Values are stored for this KPI: delete them before changing its frequency."),
+            )
+        direction = data.get("direction")
+        if direction and direction != kpi.direction:
+            unfit = []
+            for target in kpi.targets.all():
+                try:
+                    target.thresholds().validate(core.Direction(direction))
+                except ConfigError:
+                    unfit.append(target.period.key)
+            if unfit:
+                self.add_error(
+                    "direction",
+                    _("The targets of %(periods)s do not fit this direction; change them first.")
+                    % {"periods": "、".join(unfit)},
+                )
 
     def save(self, commit: bool = True) -> Kpi:
         kpi = super().save(commit=False)
@@ -178,13 +204,17 @@ class MappingForm(forms.Form):
 
 
 class TargetsForm(forms.Form):
-    """Year, its quarters and months: target and warning for each."""
+    """Year, its quarters and months: target and warning for each (and their upper ends for a
+    band KPI)."""
 
     def __init__(self, *args: Any, kpi: Kpi, year: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kpi = kpi
         from datetime import date
 
+        self.band = kpi.core_direction == core.Direction.BAND
+        # t: target, w: warning value; th/wh: their upper ends (bands only)
+        self.columns = ["t", "th", "w", "wh"] if self.band else ["t", "w"]
         year_period = core.Period(core.Frequency.YEARLY, date(year, 1, 1))
         self.periods = [
             year_period,
@@ -192,41 +222,54 @@ class TargetsForm(forms.Form):
             *year_period.children(core.Frequency.MONTHLY),
         ]
         existing = {(t.frequency, t.period_start): t for t in kpi.targets.all()}
+        stored = {"t": "target", "w": "warning", "th": "target_high", "wh": "warning_high"}
         for period in self.periods:
             key = period.key
             current = existing.get((period.frequency.value, period.start))
-            self.fields[f"t_{key}"] = forms.DecimalField(
-                label=key, required=False, max_digits=20, decimal_places=4
-            )
-            self.fields[f"w_{key}"] = forms.DecimalField(
-                label=key, required=False, max_digits=20, decimal_places=4
-            )
-            if current is not None:
-                self.initial[f"t_{key}"] = current.target.normalize()
-                self.initial[f"w_{key}"] = current.warning.normalize()
+            for column in self.columns:
+                self.fields[f"{column}_{key}"] = forms.DecimalField(
+                    label=key, required=False, max_digits=20, decimal_places=4
+                )
+                value = getattr(current, stored[column]) if current is not None else None
+                if value is not None:  # 20000, not 20000.0000 nor 2E+4
+                    self.initial[f"{column}_{key}"] = Decimal(f"{value.normalize():f}")
 
-    def rows(self) -> list[tuple[core.Period, Decimal | None, Decimal | None]]:
-        return [
-            (p, self.cleaned_data.get(f"t_{p.key}"), self.cleaned_data.get(f"w_{p.key}"))
-            for p in self.periods
-        ]
+    def _thresholds(self, data: dict[str, Any], key: str) -> core.Thresholds | None:
+        """A period's thresholds (``None``: no target of its own); a missing warning value is
+        the target itself."""
+        target, high = data.get(f"t_{key}"), data.get(f"th_{key}")
+        warning, warning_high = data.get(f"w_{key}"), data.get(f"wh_{key}")
+        if target is None:
+            return None
+        return core.Thresholds(
+            target,
+            warning if warning is not None else target,
+            high,
+            warning_high if warning_high is not None else high,
+        )
+
+    def rows(self) -> list[tuple[core.Period, core.Thresholds | None]]:
+        return [(p, self._thresholds(self.cleaned_data, p.key)) for p in self.periods]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        direction = self.kpi.core_direction
         for period in self.periods:
-            target, warning = data.get(f"t_{period.key}"), data.get(f"w_{period.key}")
-            if target is None and warning is not None:
-                self.add_error(f"t_{period.key}", _("Give the target too."))
-            if target is not None and warning is not None and direction != core.Direction.BAND:
+            key = period.key
+            thresholds = self._thresholds(data, key)
+            if thresholds is None:
+                if any(data.get(f"{c}_{key}") is not None for c in self.columns):
+                    self.add_error(f"t_{key}", _("Give the target too."))
+            elif self.band and thresholds.target_high is None:
+                self.add_error(f"th_{key}", _("A band needs its upper end."))
+            else:
                 try:
-                    core.Thresholds(target, warning).validate(direction)
+                    thresholds.validate(self.kpi.core_direction)
                 except ValueError as exc:
-                    self.add_error(f"w_{period.key}", str(exc))
+                    self.add_error(f"w_{key}", str(exc))
         return data
 
-    def grid(self) -> list[tuple[core.Period, Any, Any]]:
-        return [(p, self[f"t_{p.key}"], self[f"w_{p.key}"]) for p in self.periods]
+    def grid(self) -> list[tuple[core.Period, list[Any]]]:
+        return [(p, [self[f"{c}_{p.key}"] for c in self.columns]) for p in self.periods]
 
 
 class RuleForm(forms.ModelForm):

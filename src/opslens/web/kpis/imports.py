@@ -98,7 +98,9 @@ class Result:
 def apply(table: Table, mapping: dict[str, Any], *, kpis: Any, user: Any) -> Result:
     """Check every row first; save all of them (then evaluate rules) only if none is wrong."""
     result = Result()
-    by_name = {k.name: k for k in kpis}
+    by_name: dict[str, list[Kpi]] = {}
+    for k in kpis.select_related("department"):
+        by_name.setdefault(k.name, []).append(k)
     fixed: Kpi | None = mapping.get("kpi")
     rows: list[tuple[Kpi, core.Period, Decimal, str]] = []
     for row in table.rows:
@@ -109,14 +111,18 @@ def apply(table: Table, mapping: dict[str, Any], *, kpis: Any, user: Any) -> Res
                 kpi = fixed
             else:
                 name = (cells.get(mapping["kpi_column"]) or "").strip()
-                if name not in by_name:
+                found = by_name.get(name, [])
+                if len(found) != 1:
+                    message = _("no KPI of this name that you may change")
+                    if found:
+                        message = _(
+                            "KPIs of this name belong to %(departments)s; import their values "
+                            "one KPI at a time"
+                        ) % {"departments": "、".join(k.department.name for k in found)}
                     raise InputError(
-                        _("no KPI of this name that you may change"),
-                        column=mapping["kpi_column"],
-                        value=name or None,
-                        **where,
+                        message, column=mapping["kpi_column"], value=name or None, **where
                     )
-                kpi = by_name[name]
+                kpi = found[0]
             text = cells.get(mapping["period_column"])
             try:
                 period = core.Period.parse(kpi.core_frequency, text or "")

@@ -435,6 +435,16 @@ class Review(models.Model):
     def clean(self) -> None:
         if self.status == self.Status.DONE and not self.cause.strip():
             raise ValidationError({"cause": _("State the cause before closing the review.")})
+        if (
+            self.status == self.Status.OPEN
+            and self.rule_id is not None
+            and Review.objects.filter(rule_id=self.rule_id, status=self.Status.OPEN)
+            .exclude(pk=self.pk)
+            .exists()
+        ):
+            raise ValidationError(
+                {"status": _("Its rule already has an open review: close that one first.")}
+            )
 
 
 class Alert(models.Model):

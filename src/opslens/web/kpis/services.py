@@ -102,11 +102,15 @@ def series(kpi: Kpi, *, last: int | None = None, until: core.Period | None = Non
     return points
 
 
-def observations(kpi: Kpi) -> list[core.Observation]:
+def observations(kpi: Kpi, *, last: int | None = None) -> list[core.Observation]:
+    """The KPI's values with their thresholds, oldest first (only the ``last`` ones if given)."""
     targets = _targets(kpi)
+    measurements = kpi.measurements.order_by("-period_start")
+    if last is not None:
+        measurements = measurements[:last]
     return [
         core.Observation(m.period, m.value, thresholds_for(kpi, m.period, targets))
-        for m in kpi.measurements.all().order_by("period_start")
+        for m in list(measurements)[::-1]
     ]
 
 
@@ -169,10 +173,14 @@ def record_measurement(
 def evaluate_rules(kpi: Kpi, *, rules: Iterable[AlertRule] | None = None) -> Outcome:
     """Evaluate the KPI's enabled rules on the latest period (the stored state says if firing)."""
     outcome = Outcome()
-    obs = observations(kpi)
+    candidates = [r for r in (rules if rules is not None else kpi.rules.all()) if r.enabled]
+    if not candidates:
+        return outcome
+    # A decision looks at the latest periods only: the window, and the one before for a change.
+    window = max(max(r.periods, r.recovery_periods) for r in candidates) + 1
+    obs = observations(kpi, last=window)
     if not obs:
         return outcome
-    candidates = rules if rules is not None else kpi.rules.filter(enabled=True)
     for rule in candidates:
         with transaction.atomic():
             rule = AlertRule.objects.select_for_update().get(pk=rule.pk)
@@ -203,9 +211,16 @@ def _owner_user(kpi: Kpi) -> Any:
     return head.user if head is not None else None
 
 
+def _streak_text(periods: Sequence[core.Period]) -> str:
+    """The periods of a streak — "2024-W35、2024-W36" — or its first and last when it is long."""
+    if len(periods) > 5:
+        return f"{periods[0].key} – {periods[-1].key} ({len(periods)})"
+    return "、".join(p.key for p in periods)
+
+
 def _fire(rule: AlertRule, decision: core.AlertDecision, last: core.Observation) -> Alert:
     kpi = rule.kpi
-    keys = "、".join(p.key for p in decision.streak)
+    keys = _streak_text(decision.streak)
     title = rule.action or _("Review %(kpi)s") % {"kpi": kpi.name}
     owner = kpi.owner or kpi.department.head
     review = Review.objects.create(
@@ -302,20 +317,23 @@ def remind_overdue(*, today: date | None = None) -> int:
 
 
 def compute_sources(*, today: date | None = None) -> int:
-    """Fill computed KPIs for every finished period that lacks a value. Returns values saved."""
+    """Fill computed KPIs for every finished period: a missing value, or a computed one whose
+    source has changed since (figures still coming in). Values entered or imported by people
+    stay. Returns values saved."""
     today = today or clock.today()
     saved = 0
     for kpi in Kpi.objects.filter(active=True):
         source = source_of(kpi)
         if not source.computed:
             continue
-        have = set(kpi.measurements.values_list("period_start", flat=True))
+        stored = {m.period_start: m for m in kpi.measurements.all()}
         period = kpi.period_of(kpi.tracked_from)
         current = kpi.period_of(today)
         while period < current:
-            if period.start not in have:
+            old = stored.get(period.start)
+            if old is None or old.source == Measurement.Source.COMPUTED:
                 value = compute_value(kpi, period)
-                if value is not None:
+                if value is not None and (old is None or value != old.value):
                     record_measurement(
                         kpi, period, value, source=Measurement.Source.COMPUTED, evaluate=False
                     )
@@ -369,24 +387,28 @@ def decomposition(kpi: Kpi, year: int) -> list[Breakdown]:
     return result
 
 
-def save_targets(
-    kpi: Kpi, rows: Sequence[tuple[core.Period, Decimal | None, Decimal | None]]
-) -> int:
-    """Set (period, target, warning) rows; a row without a target removes that period's target."""
+def save_targets(kpi: Kpi, rows: Sequence[tuple[core.Period, core.Thresholds | None]]) -> int:
+    """Set each period's thresholds; ``None`` removes that period's own target."""
     changed = 0
     with transaction.atomic():
-        for period, target, warning in rows:
+        for period, thresholds in rows:
             key = {"kpi": kpi, "frequency": period.frequency.value, "period_start": period.start}
-            if target is None:
+            if thresholds is None:
                 deleted, _d = KpiTarget.objects.filter(**key).delete()
                 changed += deleted
                 continue
-            obj, created = KpiTarget.objects.get_or_create(
-                **key, defaults={"target": target, "warning": warning or target}
-            )
-            if created or obj.target != target or obj.warning != (warning or target):
-                obj.target = target
-                obj.warning = warning if warning is not None else target
+            values = {
+                "target": thresholds.target,
+                "warning": thresholds.warning,
+                "target_high": thresholds.target_high,
+                "warning_high": thresholds.warning_high,
+            }
+            obj, created = KpiTarget.objects.get_or_create(**key, defaults=values)
+            if created:
+                changed += 1
+            elif any(getattr(obj, name) != value for name, value in values.items()):
+                for name, value in values.items():
+                    setattr(obj, name, value)
                 obj.save()
                 changed += 1
         recompute_statuses(kpi)

@@ -65,13 +65,15 @@ def deliver_alert(alert_id: int) -> int:
     with translation.override(settings.LANGUAGE_CODE):
         message = alert_message(alert, getattr(settings, "OPSLENS_BASE_URL", ""))
         for hook in alert.rule.webhooks.filter(enabled=True):
-            channel = f"{hook.get_kind_display()}: {hook.name}"
+            channel = f"{hook.get_kind_display()}: {hook.name}"[:120]
             try:
                 request = build_webhook_request(
                     WebhookKind(hook.kind), hook.url, message, secret=hook.secret
                 )
             except ValueError as exc:
-                Delivery.objects.create(alert=alert, channel=channel, ok=False, detail=str(exc))
+                Delivery.objects.create(
+                    alert=alert, channel=channel, ok=False, detail=str(exc)[:500]
+                )
                 continue
             result = send_webhook(request)
             detail = result.error or f"HTTP {result.status}"

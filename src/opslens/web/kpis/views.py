@@ -122,7 +122,7 @@ def kpi_detail(request: HttpRequest, pk: int, form: MeasurementForm | None = Non
     kpi = _kpi(pk)
     points = services.series(kpi, last=24)
     editable = can_edit(request.user, kpi)
-    year = int(request.GET.get("year") or clock.today().year)
+    year = _year(request)
     rules = list(kpi.rules.prefetch_related("webhooks"))
     alerts = Alert.objects.filter(rule__kpi=kpi).select_related("rule", "review")[:20]
     history = history_of(
@@ -155,6 +155,14 @@ def kpi_detail(request: HttpRequest, pk: int, form: MeasurementForm | None = Non
         },
         status=422 if form is not None and form.errors else 200,
     )
+
+
+def _year(request: HttpRequest) -> int:
+    """The ``?year=`` asked for, or this year when there is none or it is not a year."""
+    text = request.GET.get("year", "")
+    if text.isdigit() and 1 <= int(text) <= 9999:
+        return int(text)
+    return clock.today().year
 
 
 def _suggest_period(kpi: Kpi) -> str:
@@ -249,7 +257,7 @@ def targets(request: HttpRequest, pk: int) -> HttpResponse:
     editable = can_edit(request.user, kpi)
     if request.method == "POST" and not editable:
         raise PermissionDenied
-    year = int(request.GET.get("year") or clock.today().year)
+    year = _year(request)
     form = TargetsForm(request.POST or None, kpi=kpi, year=year)
     if request.method == "POST" and form.is_valid():
         changed = services.save_targets(kpi, form.rows())
