@@ -131,6 +131,7 @@ def demo(
     """
     os.environ.pop("DATABASE_URL", None)  # the demo always runs on SQLite in its data dir
     os.environ.setdefault("OPSLENS_TODAY", DEMO_TODAY)
+    os.environ.setdefault("OPSLENS_LANGUAGE", "zh-hans")  # the demo company works in Chinese
     _prepare(data_dir, secret_from_env=False)
     _check_port(host, port)
     _setup_django()

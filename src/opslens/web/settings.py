@@ -13,6 +13,8 @@ Environment:
 ``OPSLENS_EMAIL_URL``       ``smtp://user:password@host:587`` (with ``?tls=1``); default: mail is
                             written to files under the data dir
 ``OPSLENS_TIME_ZONE``       display time zone (default ``Asia/Shanghai``)
+``OPSLENS_LANGUAGE``        default language (``en`` or ``zh-hans``) for browsers that state none,
+                            and for e-mails and group-chat alerts sent by the worker
 ``OPSLENS_TODAY``           fix the workbench's "today" (ISO date); ``opslens demo`` sets 2024-09-10
 ``OPSLENS_BASE_URL``        the workbench's address as users reach it (https://ops.example.com),
                             for links in e-mails and group-chat alerts
@@ -127,7 +129,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-LANGUAGE_CODE = "en"
+LANGUAGE_CODE = os.environ.get("OPSLENS_LANGUAGE", "en")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [WEB_DIR / "locale"]
 USE_I18N = True

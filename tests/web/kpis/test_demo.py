@@ -65,7 +65,7 @@ def test_revenue_breakdown_does_not_add_up() -> None:
     assert year.check.gap == Decimal(-1000)
     page = client_for(_user("viewer")).get(f"/kpis/{revenue.pk}/targets/?year=2024")
     row = page.content.decode().split('<tr data-period="2024">')[1].split("</tr>")[0]
-    assert "-1,000" in row and "(−5%)" in row and "does not add up" in row
+    assert "−1,000" in row and "(−5%)" in row and "does not add up" in row
     # the demo's monthly split does add up to each quarter
     assert all(
         b.check is not None and b.check.consistent

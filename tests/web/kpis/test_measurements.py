@@ -158,8 +158,9 @@ def test_a_bad_period_is_a_form_error_and_saves_nothing(
     assert response.status_code == 422
     errors = response.context["form"].errors
     assert list(errors) == ["period"]
-    if text:
-        assert "cannot read this as a" in errors["period"][0]
+    if text:  # the message names the value and shows the expected spelling
+        assert f"“{text}” is not a" in errors["period"][0]
+        assert "write it like 2024-" in errors["period"][0]
     page = response.content.decode()
     assert 'class="errorlist"' in page
     assert snapshot() == before

@@ -61,7 +61,7 @@ def test_the_seeds_split_does_not_add_up(revenue: Kpi, owner: Any) -> None:
     year = _row(page, "2024")
     assert "200,000,000" in year
     assert "190,000,000" in year  # the parts combined
-    assert "-10,000,000" in year and "(−5%)" in year  # the gap and its share of the year
+    assert "−10,000,000" in year and "(−5%)" in year  # the gap and its share of the year
     assert 'data-testid="breakdown-gap"' in year and "does not add up" in year
     # the quarters have no months yet: not checked
     assert "not set" in _row(page, "2024-Q1")

@@ -172,7 +172,7 @@ def test_every_kind_of_robot_receives_the_alert(
         "kpi": "销售额",
         "rule": "销售额连续两周低于预警值",
         "period": "2024-W23",
-        "value": "340.0000",
+        "value": "340",
         "department": "采购部",
     }
     assert generic.headers["X-Opslens-Signature"].startswith("sha256=")

@@ -20,6 +20,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from opslens.core import costs as core
@@ -61,8 +62,8 @@ class CostCategory(models.Model):
 
 class CostMonth(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("month status", "Open")
+        CLOSED = "closed", pgettext_lazy("month status", "Closed")
 
     month = models.DateField(_("month"), unique=True, help_text=_("The first day of the month."))
     status = models.CharField(

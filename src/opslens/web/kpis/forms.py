@@ -133,7 +133,23 @@ class PeriodField(forms.CharField):
         try:
             return core.Period.parse(self.frequency, text)
         except InputError as exc:
-            raise forms.ValidationError(exc.message) from exc
+            raise forms.ValidationError(
+                _("“%(value)s” is not a %(frequency)s period; write it like %(example)s.")
+                % {
+                    "value": text,
+                    "frequency": FREQUENCY_NOUNS[self.frequency],
+                    "example": _example(self.frequency),
+                }
+            ) from exc
+
+
+FREQUENCY_NOUNS = {
+    core.Frequency.DAILY: _("daily"),
+    core.Frequency.WEEKLY: _("weekly"),
+    core.Frequency.MONTHLY: _("monthly"),
+    core.Frequency.QUARTERLY: _("quarterly"),
+    core.Frequency.YEARLY: _("yearly"),
+}
 
 
 class MeasurementForm(forms.Form):

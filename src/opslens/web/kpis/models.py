@@ -21,6 +21,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from opslens.core import kpi as core
@@ -260,7 +261,9 @@ class Measurement(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kpi} {self.period}: {self.value}"
+        from opslens.web.common.templatetags.opslens import number
+
+        return f"{self.kpi} {self.period}: {number(self.value)}"
 
     @property
     def period(self) -> core.Period:
@@ -385,8 +388,8 @@ class Review(models.Model):
     """A review action (复盘): opened by a firing rule or by hand, closed with its findings."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        DONE = "done", _("Done")
+        OPEN = "open", pgettext_lazy("review status", "Open")
+        DONE = "done", pgettext_lazy("review status", "Done")
 
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="reviews")
     rule = models.ForeignKey(

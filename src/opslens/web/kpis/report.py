@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from opslens.core import kpi as core
+from opslens.web.common import clock
 from opslens.web.kpis import services
 from opslens.web.kpis.models import Alert, Kpi, Review, Status
 
@@ -100,9 +101,11 @@ def _judged_period(kpi: Kpi, month: core.Period) -> core.Period | None:
     if frequency in (core.Frequency.MONTHLY, core.Frequency.QUARTERLY, core.Frequency.YEARLY):
         period = core.Period.of(frequency, month.start)
         return period
-    # daily and weekly KPIs: the last of their periods that ends inside the month
-    period = core.Period.of(frequency, month.end)
-    while period.end > month.end:
+    # daily and weekly KPIs: the last of their periods that ends inside the month, and not
+    # after today (the current month is judged on what has happened so far)
+    last_day = min(month.end, clock.today())
+    period = core.Period.of(frequency, last_day)
+    while period.end > last_day:
         period = period.previous()
     return period if period.end >= month.start else None
 

@@ -44,7 +44,7 @@ def alert_message(alert: Alert, base_url: str = "") -> WebhookMessage:
             "kpi": kpi.name,
             "rule": rule.name,
             "period": period.key,
-            "value": str(alert.value),
+            "value": format(alert.value.normalize(), "f"),
             "department": kpi.department.name,
         },
         link_text=_("Open in opslens"),

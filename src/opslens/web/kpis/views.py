@@ -166,11 +166,18 @@ def _year(request: HttpRequest) -> int:
 
 
 def _suggest_period(kpi: Kpi) -> str:
-    """The earliest period that is due and missing, else the current one."""
+    """The earliest period that is due and missing; else the first finished period without a
+    value after the latest one measured; else the current period — never one already measured."""
     late = services.overdue([kpi])
     if late:
         return late[0].period.key
-    return kpi.period_of(clock.today()).previous().key
+    have = set(kpi.measurements.values_list("period_start", flat=True))
+    period = kpi.period_of(clock.today()).previous()
+    if period.start in have:
+        period = period.next()
+    while period.start in have:
+        period = period.next()
+    return period.key
 
 
 def kpi_edit(request: HttpRequest, pk: int) -> HttpResponse:
