@@ -101,8 +101,11 @@ def test_the_report_page_lists_every_kpi_with_its_status(
     assert "主力产品缺货,两家渠道商暂停进货" in anomalies
     assert "提高安全库存;与渠道商签订保供协议" in anomalies
     assert "两家大客户回款推迟" in anomalies  # the value's note is a cause too
-    # the anomaly list holds the KPIs that need explaining, not those without a value
-    assert {row.kpi.name for row in report.anomalies} == {"营业收入", "员工流失率", "销售额"}
+    # the anomalies: off target or warning, an alert, or a value missing after its due day
+    # (产量's August value was due on 2024-09-05)
+    expected = {"营业收入", "员工流失率", "销售额", "产量"}
+    assert {row.kpi.name for row in report.anomalies} == expected
+    assert "No value reported; it was due 09/05/2024." in anomalies
 
 
 def test_the_report_defaults_to_last_month(august: dict[str, Kpi], owner: Any) -> None:
@@ -142,7 +145,8 @@ def test_the_xlsx_holds_the_overview_the_anomalies_and_trend_charts(
     anomalies = [row for row in book["Anomalies"].iter_rows(values_only=True)]
     assert anomalies[0] == ("KPI", "Period", "Status", "Alerts", "Cause", "Suggestions")
     found = {row[0]: row for row in anomalies[1:]}
-    assert set(found) == {"营业收入", "员工流失率", "销售额"}
+    assert set(found) == {"营业收入", "员工流失率", "销售额", "产量"}
+    assert found["产量"][2:5] == ("No value", None, "No value reported; it was due 2024-09-05.")
     sales = found["销售额"]
     assert sales[3] == "销售额连续两周低于预警值（2024-W34、2024-W35）"
     assert sales[4] == "主力产品缺货,两家渠道商暂停进货"
@@ -172,3 +176,24 @@ def test_an_empty_month_still_makes_a_workbook(org: Any, owner: Any) -> None:
     assert book["Trends"]._charts == []
     page = client_for(owner).get("/kpis/report/2023-01/")
     assert "No anomalies this month." in page.content.decode()
+
+
+def test_a_value_missing_after_its_due_day_is_an_anomaly(db: None, settings: Any) -> None:
+    """The demo's 净利润 has no August value (due 2024-09-05): the report says so."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from opslens.web.common.demo import load_demo
+
+    settings.OPSLENS_TODAY = "2024-09-10"
+    load_demo()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(get_user_model().objects.get(username="viewer"))
+    page = client.get("/kpis/report/2024-08/").content.decode()
+    anomaly = page.split("净利润 · 2024-08")[1].split("</div>")[0]
+    assert "No value reported; it was due 09/05/2024." in anomaly
+    book = load_workbook(BytesIO(client.get("/kpis/report/2024-08/export.xlsx").content))
+    rows = [[c.value for c in r] for r in book.worksheets[1].iter_rows(min_row=2)]
+    profit = next(r for r in rows if r[0] == "净利润")
+    assert profit[1] == "2024-08"
+    assert profit[4] == "No value reported; it was due 2024-09-05."

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -50,7 +50,19 @@ class Row:
             self.status in (Status.WARNING, Status.MISSED)
             or bool(self.alerts)
             or (self.statuses.get(Status.MISSED, 0) > 0)
+            or self.missing
         )
+
+    @property
+    def due_date(self) -> date | None:
+        return self.point.period.due_date(self.kpi.due_day) if self.point is not None else None
+
+    @property
+    def missing(self) -> bool:
+        """The judged period has no value although it is past its due day."""
+        if self.point is None or self.point.value is not None or self.due_date is None:
+            return False
+        return self.due_date < clock.today()
 
     @property
     def cause(self) -> str:
@@ -144,6 +156,12 @@ def build(month: core.Period, kpis: Iterable[Kpi]) -> Report:
         ]
         rows.append(Row(kpi, point, previous, points, statuses, alerts, reviews))
     return Report(month, rows, timezone.now())
+
+
+def _missing_text(row: Row) -> str:
+    if not row.missing or row.due_date is None:
+        return ""
+    return _("No value reported; it was due %(due)s.") % {"due": row.due_date.isoformat()}
 
 
 def trend_chart(row: Row) -> dict[str, Any]:
@@ -241,7 +259,7 @@ def to_xlsx(report: Report) -> bytes:
                 row.point.period.key if row.point is not None else "",
                 str(labels.get(row.status, _("No value"))),
                 "；".join(f"{a.rule.name}（{a.streak}）" for a in row.alerts),
-                row.cause,
+                _missing_text(row) or row.cause,
                 row.suggestion,
             ]
         )

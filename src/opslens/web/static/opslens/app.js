@@ -128,8 +128,8 @@
         label: { position: "insideStartTop", formatter: function (p) { return (p.value > 0 ? "+" : "") + fmt(p.value) + "%"; } },
         data: [{ yAxis: t }, { yAxis: -t }] };
       // keep both threshold lines in view, whatever the values
-      yAxis.min = function (v) { return Math.floor(Math.min(v.min, -t * 1.25)); };
-      yAxis.max = function (v) { return Math.ceil(Math.max(v.max, t * 1.25)); };
+      yAxis.min = function (v) { return Math.floor(Math.min(v.min, -t * 1.25) / 5) * 5; };
+      yAxis.max = function (v) { return Math.ceil(Math.max(v.max, t * 1.25) / 5) * 5; };
     }
     chart.setOption({
       textStyle: { fontFamily: FONT },
