@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from opslens.web.common.models import Notification
 from opslens.web.costs.models import CostCategory, CostLine, CostMonth
 from opslens.web.org.models import Department
 
@@ -149,5 +150,5 @@ def snapshot() -> dict[str, Any]:
     """Every row of the cost tables and the departments' cost access: proof nothing changed."""
     return {
         model.__name__: list(model.objects.order_by("pk").values())
-        for model in (CostMonth, CostLine, CostCategory, Department)
+        for model in (CostMonth, CostLine, CostCategory, Department, Notification)
     }

@@ -140,3 +140,22 @@ def test_a_month_holds_a_line_once_per_department(world: SimpleNamespace) -> Non
     assert response.status_code == 422
     assert "This month already has this line for the department." in response.content.decode()
     assert snapshot() == before
+
+
+def test_finance_reminds_the_people_who_block_the_close(world: SimpleNamespace) -> None:
+    """Each person responsible for a blocking line is told once, with every line of theirs."""
+    from opslens.web.common.models import Notification
+    from opslens.web.costs.models import CostLine as Line
+
+    Line.objects.filter(sub_item="销售人员绩效").update(cause="", cause_kind="")  # 杨帆's line
+    add_line(world.june, "待报销差旅", world.org["采购部"], budget=8_000, actual=None)  # no owner
+    Line.objects.filter(sub_item="A材料采购").update(cause_kind="")  # 王强's line
+    response = client_for(world.users["cfo"]).post(u("remind", "2024-06"), follow=True)
+    assert "2 people were reminded" in response.content.decode()
+    sales = Notification.objects.get(user=world.users["outsider"])
+    assert "销售人员绩效" in sales.message and "2024-06" in sales.message
+    assert sales.url == "/costs/2024-06/"
+    # 王强 owns A材料采购 and heads 采购部, so the ownerless line reaches him in the same note
+    purchasing = Notification.objects.get(user=world.users["owner"])
+    assert "A材料采购" in purchasing.message and "待报销差旅" in purchasing.message
+    assert "no actual amount yet" in purchasing.message

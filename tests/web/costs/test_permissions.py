@@ -17,6 +17,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
+from opslens.web.common.models import Notification
 from opslens.web.costs.models import CostCategory, CostLine, CostMonth
 from tests.web.conftest import client_for
 from tests.web.costs.conftest import EVERYONE
@@ -49,6 +50,11 @@ def _purchasing(w: SimpleNamespace) -> CostLine:
 
 def _import_file() -> Any:
     return csv_upload([SEED_HEADER, ["管理费用", "办公用品", "1000", "1200", "", "", "采购部"]])
+
+
+def _uncaused(w: SimpleNamespace) -> None:
+    """招待费 (+50%) loses its cause: June cannot close, and someone must be told."""
+    CostLine.objects.filter(sub_item="招待费").update(cause="", cause_kind="")
 
 
 def _close(w: SimpleNamespace) -> None:
@@ -123,6 +129,13 @@ ACTIONS = [
         _expect(MANAGERS),
         lambda w: CostMonth.objects.get(pk=w.june.pk).status == CostMonth.Status.OPEN,
         setup=_close,
+    ),
+    Action(
+        "month-remind",
+        lambda c, w: c.post(u("remind", "2024-06")),
+        _expect(MANAGERS),
+        lambda w: Notification.objects.filter(message__contains="招待费").exists(),
+        setup=_uncaused,
     ),
     Action(
         "import",

@@ -140,3 +140,24 @@ def test_reminders_go_to_the_department_head_without_an_owner(
     Kpi.objects.filter(pk=profit.pk).update(owner=None)
     assert services.remind_overdue(today=date(2024, 8, 6)) == 1
     assert Notification.objects.get().user == owner  # head of 采购部
+
+
+def test_an_overdue_review_is_reminded_once(sales: Kpi, owner: Any, settings: Any) -> None:
+    from opslens.web.kpis.models import Review
+
+    review = Review.objects.create(
+        kpi=sales, title="启动销售复盘", owner=owner.person, due_date=date(2024, 6, 27)
+    )
+    settings.OPSLENS_TODAY = "2024-06-27"  # due today: not late yet
+    assert services.run_schedule()["reviews"] == 0
+    settings.OPSLENS_TODAY = "2024-06-28"
+    assert services.run_schedule()["reviews"] == 1
+    note = Notification.objects.get(user=owner, message__contains="启动销售复盘")
+    assert "was due on 2024-06-27 and is still open" in note.message
+    assert note.url == review.get_absolute_url()
+    assert services.run_schedule()["reviews"] == 0  # once, not every quarter of an hour
+    review.status = Review.Status.DONE
+    review.cause = "缺货"
+    review.save()
+    settings.OPSLENS_TODAY = "2024-07-30"
+    assert services.run_schedule()["reviews"] == 0

@@ -88,6 +88,33 @@ def close_blockers(month: CostMonth) -> list[CloseBlocker]:
     return blockers
 
 
+def remind_blockers(month: CostMonth) -> int:
+    """Notify, once per person, whoever must complete a line that blocks closing ``month``.
+
+    The line's responsible person if they log in, else their department's head. Returns how
+    many people were told.
+    """
+    from opslens.web.common.services import notify
+
+    by_user: dict[Any, list[CloseBlocker]] = {}
+    for blocker in close_blockers(month):
+        line = blocker.line
+        person = line.owner if line.owner is not None and line.owner.user_id else None
+        person = person or line.department.head
+        if person is None or person.user is None:
+            continue
+        by_user.setdefault(person.user, []).append(blocker)
+    for user, blockers in by_user.items():
+        items = "；".join(f"{b.line.category} · {b.line.sub_item}（{b.reason}）" for b in blockers)
+        notify(
+            user,
+            _("Cost analysis %(month)s cannot be closed until you complete: %(items)s")
+            % {"month": month.key, "items": items},
+            month.get_absolute_url(),
+        )
+    return len(by_user)
+
+
 def close_month(month: CostMonth, user: Any, summary: str = "") -> list[CloseBlocker]:
     """Close the month if nothing blocks it; returns the blockers (empty when closed)."""
     with transaction.atomic():

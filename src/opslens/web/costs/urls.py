@@ -15,6 +15,7 @@ urlpatterns = [
     path("<str:key>/lines/new/", views.line_form, name="line_new"),
     path("<str:key>/close/", views.month_close, name="close"),
     path("<str:key>/reopen/", views.month_reopen, name="reopen"),
+    path("<str:key>/remind/", views.month_remind, name="remind"),
     path("<str:key>/export.xlsx", views.month_export, name="export"),
     path("<str:key>/import/", views.month_import, name="import"),
 ]

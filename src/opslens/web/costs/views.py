@@ -275,6 +275,25 @@ def month_close(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @require_POST
+def month_remind(request: HttpRequest, key: str) -> HttpResponse:
+    """Ask the people responsible for the blocking lines for their figures and causes."""
+    month = _month(key)
+    if not can_manage_months(request.user):
+        raise PermissionDenied
+    told = services.remind_blockers(month)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d person was reminded in the app and by e-mail.",
+            "%(count)d people were reminded in the app and by e-mail.",
+            told,
+        )
+        % {"count": told},
+    )
+    return redirect(month)
+
+
+@require_POST
 def month_reopen(request: HttpRequest, key: str) -> HttpResponse:
     month = _month(key)
     if not can_manage_months(request.user):

@@ -408,6 +408,7 @@ class Review(models.Model):
     conclusion = models.TextField(_("conclusion"), blank=True)
     opened = models.DateTimeField(auto_now_add=True)
     closed = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded = models.BooleanField(default=False, editable=False)  # told once it is overdue
     history = HistoricalRecords()
 
     class Meta:

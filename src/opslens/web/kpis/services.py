@@ -316,6 +316,25 @@ def remind_overdue(*, today: date | None = None) -> int:
     return sent
 
 
+def remind_overdue_reviews(*, today: date | None = None) -> int:
+    """Tell each open review's owner once that it is past its due date. Returns how many."""
+    today = today or clock.today()
+    sent = 0
+    late = Review.objects.filter(status=Review.Status.OPEN, reminded=False, due_date__lt=today)
+    for review in late.select_related("owner__user", "kpi"):
+        user = review.owner.user if review.owner is not None else None
+        if user is not None:
+            notify(
+                user,
+                _("The review “%(title)s” was due on %(due)s and is still open.")
+                % {"title": review.title, "due": review.due_date.isoformat()},
+                review.get_absolute_url(),
+            )
+            sent += 1
+        Review.objects.filter(pk=review.pk).update(reminded=True)
+    return sent
+
+
 def compute_sources(*, today: date | None = None) -> int:
     """Fill computed KPIs for every finished period: a missing value, or a computed one whose
     source has changed since (figures still coming in). Values entered or imported by people
@@ -350,7 +369,8 @@ def run_schedule(*, today: date | None = None) -> dict[str, int]:
     for kpi in Kpi.objects.filter(active=True):
         fired += len(evaluate_rules(kpi).fired)
     reminded = remind_overdue(today=today)
-    return {"computed": computed, "fired": fired, "reminded": reminded}
+    reviews = remind_overdue_reviews(today=today)
+    return {"computed": computed, "fired": fired, "reminded": reminded, "reviews": reviews}
 
 
 # --- targets --------------------------------------------------------------------------------
