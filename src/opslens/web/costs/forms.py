@@ -78,7 +78,7 @@ class ImportForm(forms.Form):
         label=_("Finance export (CSV or XLSX)"),
         help_text=_(
             "Columns 成本类别, 子项, 预算(元), 实际(元) and optionally 原因分析, 改进措施, "
-            "责任部门, 责任人, 计划完成 — the layout of the export below is accepted as it is."
+            "责任部门, 责任人, 计划完成; a file exported from here imports as it is."
         ),
     )
 

@@ -34,7 +34,7 @@ class CostCategory(models.Model):
         DIRECT = core.CostNature.DIRECT.value, _("Direct")
         INDIRECT = core.CostNature.INDIRECT.value, _("Indirect")
 
-    name = models.CharField(_("category"), max_length=100, unique=True)
+    name = models.CharField(pgettext_lazy("cost", "category"), max_length=100, unique=True)
     nature = models.CharField(_("nature"), max_length=10, choices=Nature.choices)
     threshold = models.DecimalField(
         _("threshold (%)"),
@@ -128,7 +128,10 @@ class CostLine(models.Model):
 
     month = models.ForeignKey(CostMonth, on_delete=models.CASCADE, related_name="lines")
     category = models.ForeignKey(
-        CostCategory, verbose_name=_("category"), on_delete=models.PROTECT, related_name="lines"
+        CostCategory,
+        verbose_name=pgettext_lazy("cost", "category"),
+        on_delete=models.PROTECT,
+        related_name="lines",
     )
     sub_item = models.CharField(_("sub-item"), max_length=200)
     department = models.ForeignKey(

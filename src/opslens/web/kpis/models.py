@@ -329,7 +329,7 @@ class AlertRule(models.Model):
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
-        help_text=_("For the change condition: e.g. 20 means a 20% change."),
+        help_text=_("For the change condition, in percent: 20 means a change of 20 percent."),
     )
     periods = models.PositiveSmallIntegerField(
         _("consecutive periods"), default=1, validators=[MinValueValidator(1)]
@@ -395,7 +395,7 @@ class Review(models.Model):
     rule = models.ForeignKey(
         AlertRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="reviews"
     )
-    title = models.CharField(_("review"), max_length=300)
+    title = models.CharField(_("review item"), max_length=300)
     owner = models.ForeignKey(
         Person, verbose_name=_("owner"), on_delete=models.SET_NULL, null=True, blank=True
     )

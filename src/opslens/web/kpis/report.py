@@ -183,7 +183,10 @@ def to_xlsx(report: Report) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = _("Overview")[:31]
-    sheet.append([_("KPI monitoring report") + " 《KPI监控报告》"])
+    title = _("KPI monitoring report")
+    if "KPI监控报告" not in title:
+        title += " 《KPI监控报告》"  # the seed's name, for readers of the English file
+    sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append([_("Month"), report.month.key])
     sheet.append([_("Generated"), timezone.localtime(report.generated).strftime("%Y-%m-%d %H:%M")])
