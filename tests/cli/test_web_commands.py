@@ -93,6 +93,7 @@ def test_demo_starts_serves_the_demo_company_and_stops_its_worker(tmp_path: Path
         err = stop(proc)
     assert proc.returncode == 0, err
     assert f"http://127.0.0.1:{port}/" in err
+    assert "today is 2024-09-10" in err  # the demo company's fixed date is said out loud
     for login in ("demo", "caigou", "jishu"):
         assert login in err
     assert "Traceback" not in err

@@ -150,6 +150,11 @@ def demo(
     err.print("  logins (password demo):", highlight=False)
     for username, role, dept in DEMO_USERS:
         err.print(f"    {username:<10} {role} {dept}", highlight=False)
+    err.print(
+        f"  the demo company's data runs to August 2024; today is {os.environ['OPSLENS_TODAY']}"
+        " (OPSLENS_TODAY)",
+        highlight=False,
+    )
     err.print("  stop with Ctrl-C", highlight=False)
     _serve(host, port, 8, worker)
 
