@@ -249,3 +249,43 @@ def test_a_department_export_imports_back_into_its_own_lines(world: SimpleNamesp
     response = _import(world, "owner", upload(exported, "export.xlsx"), "2024-10")
     assert "1 lines added, 0 updated." in response.content.decode()
     assert _figures(october) == {"A材料采购": ("原材料成本", "采购部", 500_000, 650_000)}
+
+
+def test_unrecognised_columns_are_mapped_by_the_user(
+    world: SimpleNamespace, settings: Any, tmp_path: Any
+) -> None:
+    """An export whose headers opslens does not know: the columns are chosen, then imported."""
+    settings.MEDIA_ROOT = tmp_path
+    header = ["费用大类", "明细科目", "本月预算数", "本月实发数", "承担部门"]
+    rows = [["管理费用", "办公用品", "1,000", "1,250", "采购部"]]
+    cfo = client_for(world.users["cfo"])
+    first = cfo.post(u("import", "2024-06"), {"file": csv_upload([header, *rows])})
+    assert first.status_code == 422
+    page = first.content.decode()
+    assert "Some columns were not recognised" in page
+    assert "办公用品" in page  # the preview shows the file's first rows
+    token = first.context["mapping"].initial["token"]
+    assert list(tmp_path.joinpath("cost-imports").glob(token))  # kept between the steps
+    mapping = {
+        "token": token,
+        "category": "费用大类",
+        "sub_item": "明细科目",
+        "budget": "本月预算数",
+        "actual": "本月实发数",
+        "department": "承担部门",
+    }
+    # one column for two fields is refused, and nothing is saved
+    before = snapshot()
+    twice = cfo.post(u("import", "2024-06"), {**mapping, "actual": "本月预算数"})
+    assert twice.status_code == 422
+    assert "Each column can hold one field only: 本月预算数" in twice.content.decode()
+    assert snapshot() == before
+    done = cfo.post(u("import", "2024-06"), mapping)
+    assert done.status_code == 302
+    line = CostLine.objects.get(sub_item="办公用品")
+    assert (line.budget, line.actual, line.department.name) == (1000, 1250, "采购部")
+    assert line.flagged  # +25% against the 10% threshold of 管理费用
+    assert not list(tmp_path.joinpath("cost-imports").glob(token))  # discarded once saved
+    # the token is spent: posting it again is a clear message, not a crash
+    again = cfo.post(u("import", "2024-06"), mapping, follow=True)
+    assert "the upload has expired; upload the file again" in again.content.decode()

@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from opslens.core import costs as core
 from opslens.web.common.permissions import editable_department_ids
@@ -87,3 +88,49 @@ class CategoryForm(forms.ModelForm):
     class Meta:
         model = CostCategory
         fields = ["name", "nature", "threshold", "order"]
+
+
+FIELD_LABELS = {
+    "category": _("Category"),
+    "sub_item": _("Sub-item"),
+    "budget": _("Budget (元)"),
+    "actual": _("Actual (元)"),
+    "cause": _("Cause analysis"),
+    "measure": _("Corrective measure"),
+    "department": pgettext_lazy("cost", "Department"),
+    "owner": _("Responsible person"),
+    "planned": _("Planned completion"),
+    "cause_kind": _("Cause type"),
+    "measure_status": _("Measure status"),
+}
+
+
+class CostMappingForm(forms.Form):
+    """Which column of the uploaded file holds each field — pre-filled with the suggestion."""
+
+    token = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, columns: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "—"), *[(c, c) for c in columns]]
+        for name in core.COST_FIELDS:
+            self.fields[name] = forms.ChoiceField(
+                label=FIELD_LABELS.get(name, name),
+                choices=choices,
+                required=name in core.REQUIRED_COST_FIELDS,
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        used = [data[f] for f in core.COST_FIELDS if data.get(f)]
+        repeated = sorted({c for c in used if used.count(c) > 1})
+        if repeated:
+            raise forms.ValidationError(
+                _("Each column can hold one field only: %(columns)s")
+                % {"columns": "、".join(repeated)}
+            )
+        return data
+
+    def chosen(self) -> dict[str, str]:
+        """field → column title; an empty title leaves an optional field out."""
+        return {f: self.cleaned_data.get(f) or "" for f in core.COST_FIELDS}

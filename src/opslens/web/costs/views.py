@@ -15,13 +15,21 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from opslens.core import costs as core
-from opslens.core.errors import InputError
-from opslens.web.common import clock
+from opslens.core.errors import InputError, MissingColumnError
+from opslens.core.tabular import read_table, suggest_columns
+from opslens.web.common import clock, uploads
 from opslens.web.common.permissions import can_create, can_edit, require_edit
 from opslens.web.common.services import history_of
 from opslens.web.costs import services
 from opslens.web.costs.access import can_manage_months, sees_all, visible_lines
-from opslens.web.costs.forms import CategoryForm, CloseForm, ImportForm, LineForm, NewMonthForm
+from opslens.web.costs.forms import (
+    CategoryForm,
+    CloseForm,
+    CostMappingForm,
+    ImportForm,
+    LineForm,
+    NewMonthForm,
+)
 from opslens.web.costs.models import CostCategory, CostLine, CostMonth
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -321,7 +329,11 @@ def _visible_scope(lines: list[CostLine]) -> str:
     return "、".join(sorted({line.department.name for line in lines}))
 
 
+IMPORTS = "cost-imports"
+
+
 def month_import(request: HttpRequest, key: str) -> HttpResponse:
+    """Upload → (column mapping, when the columns are not recognised) → all rows, or none."""
     month = _month(key)
     if not can_create(request.user):
         raise PermissionDenied
@@ -330,31 +342,110 @@ def month_import(request: HttpRequest, key: str) -> HttpResponse:
             request, _("%(month)s is closed; reopen it to import.") % {"month": month.key}
         )
         return redirect(month)
+    if request.method == "POST" and "token" in request.POST:
+        return _import_mapped(request, month)
     form = ImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            result = core.read_cost_table(upload.read(), filename=upload.name)
+            kept = uploads.keep(form.cleaned_data["file"], IMPORTS)
         except InputError as exc:
             form.add_error("file", str(exc))
         else:
-            report = services.import_rows(month, result, request.user)
-            if not report.errors:
-                messages.success(
-                    request,
-                    _("%(created)d lines added, %(updated)d updated.")
-                    % {"created": report.created, "updated": report.updated},
-                )
-                for warning in report.warnings or []:
-                    messages.warning(request, warning)
-                return redirect(month)
+            try:
+                result = core.read_cost_table(kept.data, filename=kept.name)
+            except MissingColumnError as exc:
+                return _mapping_page(request, month, kept, problem=str(exc))
+            except InputError as exc:
+                uploads.discard(kept.token, IMPORTS)
+                form.add_error("file", str(exc))
+            else:
+                report = services.import_rows(month, result, request.user)
+                if not report.errors:
+                    uploads.discard(kept.token, IMPORTS)
+                    return _imported(request, month, report)
+                uploads.discard(kept.token, IMPORTS)
     return render(
         request,
         "costs/import.html",
         {"form": form, "month": month, "report": report},
         status=422 if form.errors or (report and report.errors) else 200,
     )
+
+
+def _imported(
+    request: HttpRequest, month: CostMonth, report: services.ImportReport
+) -> HttpResponse:
+    messages.success(
+        request,
+        _("%(created)d lines added, %(updated)d updated.")
+        % {"created": report.created, "updated": report.updated},
+    )
+    for warning in report.warnings or []:
+        messages.warning(request, warning)
+    return redirect(month)
+
+
+def _mapping_page(
+    request: HttpRequest,
+    month: CostMonth,
+    kept: uploads.Kept,
+    *,
+    problem: str = "",
+    mapping: CostMappingForm | None = None,
+    report: services.ImportReport | None = None,
+) -> HttpResponse:
+    try:
+        table = read_table(kept.data, filename=kept.name)
+    except InputError as exc:
+        uploads.discard(kept.token, IMPORTS)
+        messages.error(request, str(exc))
+        return redirect("costs:import", month.key)
+    if mapping is None:
+        suggested = suggest_columns(table.columns, core.COST_COLUMN_SYNONYMS)
+        mapping = CostMappingForm(
+            initial={"token": kept.token, **{f: c or "" for f, c in suggested.items()}},
+            columns=list(table.columns),
+        )
+    return render(
+        request,
+        "costs/import_mapping.html",
+        {
+            "month": month,
+            "mapping": mapping,
+            "table": table,
+            "preview": table.rows[:8],
+            "problem": problem,
+            "report": report,
+        },
+        status=422,
+    )
+
+
+def _import_mapped(request: HttpRequest, month: CostMonth) -> HttpResponse:
+    try:
+        kept = uploads.load(request.POST.get("token", ""), IMPORTS)
+    except InputError as exc:
+        messages.error(request, str(exc))
+        return redirect("costs:import", month.key)
+    try:
+        columns = list(read_table(kept.data, filename=kept.name).columns)
+    except InputError as exc:
+        messages.error(request, str(exc))
+        return redirect("costs:import", month.key)
+    mapping = CostMappingForm(request.POST, columns=columns)
+    report = None
+    if mapping.is_valid():
+        try:
+            result = core.read_cost_table(kept.data, filename=kept.name, mapping=mapping.chosen())
+        except InputError as exc:
+            mapping.add_error(None, str(exc))
+        else:
+            report = services.import_rows(month, result, request.user)
+            if not report.errors:
+                uploads.discard(kept.token, IMPORTS)
+                return _imported(request, month, report)
+    return _mapping_page(request, month, kept, mapping=mapping, report=report)
 
 
 def categories(request: HttpRequest, cid: int | None = None) -> HttpResponse:

@@ -6,81 +6,47 @@ The upload is kept in the data dir between the two steps (never in the session),
 
 from __future__ import annotations
 
-import re
-import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from opslens.core import kpi as core
-from opslens.core.errors import InputError, UnreadableFileError
+from opslens.core.errors import InputError
 from opslens.core.tabular import Table, parse_decimal, read_table, suggest_columns
+from opslens.web.common import uploads
 from opslens.web.kpis import services
 from opslens.web.kpis.models import Kpi, Measurement
 
-MAX_UPLOAD = 20 * 1024 * 1024
 SYNONYMS = {
     "kpi_column": ["KPI", "指标", "指标名称", "KPI名称", "kpi name", "indicator", "metric"],
     "period_column": ["周期", "期间", "月份", "日期", "period", "month", "week", "date", "时间"],
     "value_column": ["实际值", "实际", "数值", "值", "value", "actual"],
     "note_column": ["备注", "说明", "原因", "note", "comment", "remark"],
 }
-_TOKEN = re.compile(r"^[0-9a-f]{32}\.(csv|txt|tsv|xlsx|xlsm|xls|ods)$")
-
-
-def _dir() -> Path:
-    path = Path(settings.MEDIA_ROOT) / "kpi-imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+FOLDER = "kpi-imports"
 
 
 def stash(upload: Any) -> tuple[Table, str]:
     """Keep the upload and read it; returns the table and the token naming the kept file."""
-    name = upload.name or "upload"
-    ext = Path(name).suffix.lower().lstrip(".")
-    if upload.size > MAX_UPLOAD:
-        raise UnreadableFileError(
-            _("the file is larger than %(mb)d MB") % {"mb": MAX_UPLOAD // 2**20}, file=name
-        )
-    token = f"{uuid.uuid4().hex}.{ext or 'bin'}"
-    if not _TOKEN.match(token):
-        raise UnreadableFileError(
-            _("unsupported file type; use CSV or XLSX"), file=name, value=ext or None
-        )
-    target = _dir() / token
-    with target.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    (target.with_suffix(target.suffix + ".name")).write_text(name, encoding="utf-8")
+    kept = uploads.keep(upload, FOLDER)
     try:
-        table = read_table(target.read_bytes(), filename=name)
+        table = read_table(kept.data, filename=kept.name)
     except InputError:
-        discard(token)
+        discard(kept.token)
         raise
-    return table, token
+    return table, kept.token
 
 
 def load(token: str) -> Table:
-    if not _TOKEN.match(token):
-        raise UnreadableFileError(_("the upload has expired; upload the file again"))
-    path = _dir() / token
-    if not path.exists():
-        raise UnreadableFileError(_("the upload has expired; upload the file again"))
-    name_file = path.with_suffix(path.suffix + ".name")
-    name = name_file.read_text(encoding="utf-8") if name_file.exists() else token
-    return read_table(path.read_bytes(), filename=name)
+    kept = uploads.load(token, FOLDER)
+    return read_table(kept.data, filename=kept.name)
 
 
 def discard(token: str) -> None:
-    if _TOKEN.match(token):
-        path = _dir() / token
-        path.unlink(missing_ok=True)
-        path.with_suffix(path.suffix + ".name").unlink(missing_ok=True)
+    uploads.discard(token, FOLDER)
 
 
 def suggest(columns: tuple[str, ...]) -> dict[str, str]:
