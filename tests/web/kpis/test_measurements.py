@@ -217,3 +217,36 @@ def test_the_form_suggests_the_earliest_missing_period(sales: Kpi, owner: Any) -
     measure(client_for(owner), sales, "2024-W22", "410")
     form = client_for(owner).get(f"/kpis/{sales.pk}/").context["form"]
     assert form.initial["period"] == "2024-W23"
+
+
+def test_the_kpi_page_does_not_query_per_value(sales: Kpi, owner: Any) -> None:
+    """A daily KPI has hundreds of values in its history: the page's queries do not grow."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from opslens.web.kpis.models import Measurement
+
+    client = client_for(owner)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(sales.get_absolute_url()).status_code == 200
+        return len(captured.captured_queries)
+
+    def add(weeks: range) -> None:
+        start = sales.tracked_from
+        for week in weeks:  # created one by one, so each has its own history entry
+            Measurement.objects.create(
+                kpi=sales,
+                period_start=start + timedelta(weeks=week),
+                value=Decimal(400),
+                source="form",
+                entered_by=owner,
+            )
+
+    add(range(0, 5))
+    few = queries()
+    add(range(5, 60))
+    assert queries() == few

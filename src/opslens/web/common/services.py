@@ -75,10 +75,13 @@ def history_of(histories: Iterable[QuerySet[Any]], *, limit: int = 300) -> list[
     ``Step.history.filter(version__process=p)``), so deleted records still show.
     """
     entries: list[HistoryEntry] = []
+    related: dict[tuple[Any, Any], Any] = {}  # (model, pk) → row, fetched once per call
     for queryset in histories:
         model = queryset.model.instance_type  # type: ignore[attr-defined]
         previous: dict[Any, Any] = {}
-        rows = queryset.select_related("history_user").order_by("id", "history_date", "history_id")
+        rows = queryset.select_related("history_user__person").order_by(
+            "id", "history_date", "history_id"
+        )
         for item in rows:
             prior = previous.get(item.id)
             previous[item.id] = item
@@ -106,12 +109,29 @@ def history_of(histories: Iterable[QuerySet[Any]], *, limit: int = 300) -> list[
                     who=who,
                     action=item.history_type,
                     model=str(model._meta.verbose_name),
-                    record=str(item.instance),
+                    record=_describe(item.instance, related),
                     changes=tuple(changes),
                 )
             )
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries[:limit]
+
+
+def _describe(instance: Any, related: dict[tuple[Any, Any], Any]) -> str:
+    """``str(instance)`` with its foreign keys filled from ``related`` — one query per related
+    row for the whole history, not one per entry (a daily KPI has hundreds of values)."""
+    for field in instance._meta.concrete_fields:
+        if not field.is_relation or field.many_to_one is False:
+            continue
+        key = getattr(instance, field.attname, None)
+        if key is None:
+            continue
+        model = field.related_model
+        if (model, key) not in related:
+            related[(model, key)] = model._default_manager.filter(pk=key).first()
+        if related[(model, key)] is not None:
+            setattr(instance, field.name, related[(model, key)])
+    return str(instance)
 
 
 def _m2m_names(rows: Any) -> str:
