@@ -109,3 +109,14 @@ def test_forms_and_errors_are_translated(procurement: Process, owner: Any) -> No
     )
     assert response.status_code == 422
     assert "输入一个数字" in response.content.decode()  # Django's own catalogue
+
+
+def test_a_steps_role_reads_as_in_the_seed_and_a_persons_role_does_not(
+    procurement: Process, owner: Any
+) -> None:
+    """T1's column is 涉及角色 (who takes part in the step); a person's role is just 角色."""
+    client = client_for(owner)
+    steps = client.get(procurement.as_is.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert "<th>涉及角色</th>" in steps.content.decode()
+    people = client.get("/org/people/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "<th>角色</th>" in people and "涉及角色" not in people

@@ -18,6 +18,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from opslens.core.processmap import Step as CoreStep
@@ -117,7 +118,7 @@ class Step(models.Model):
         help_text=_("Steps with the same stage run in parallel."),
     )
     name = models.CharField(_("step"), max_length=200)
-    role = models.CharField(_("role"), max_length=100, blank=True)
+    role = models.CharField(pgettext_lazy("process step", "role"), max_length=100, blank=True)
     department = models.CharField(_("department"), max_length=100, blank=True)
     inputs = models.CharField(_("input"), max_length=300, blank=True)
     outputs = models.CharField(_("output"), max_length=300, blank=True)
