@@ -192,3 +192,54 @@ def test_deleting_a_step_keeps_its_root_causes_in_the_history(
     assert any("总经理审批" in r and "deleted" in r for r in rows)
     assert any("审批慢" in r and "created" in r for r in rows), rows
     assert any("审批慢" in r and "deleted" in r for r in rows), rows
+
+
+def test_changing_a_process_departments_is_one_history_entry(
+    procurement: Any, admin: Any, org: Any
+) -> None:
+    """Django sets many-to-many fields by removing then adding; the history shows one change."""
+    from opslens.web.common.services import history_of
+    from opslens.web.processes.models import Process
+
+    response = client_for(admin).post(
+        f"/processes/{procurement.pk}/edit/",
+        {
+            "name": procurement.name,
+            "departments": [org["采购部"].pk, org["销售部"].pk],
+            "start_point": procurement.start_point,
+            "end_point": procurement.end_point,
+            "record_date": procurement.record_date.isoformat(),
+            "description": "",
+        },
+    )
+    assert response.status_code == 302
+    changes = [
+        (c.old, c.new)
+        for e in history_of([Process.history.filter(id=procurement.pk)])
+        for c in e.changes
+    ]
+    assert changes == [("财务部、采购部", "采购部、销售部")]
+
+
+def test_one_save_of_a_name_and_departments_is_one_entry(
+    procurement: Any, admin: Any, org: Any
+) -> None:
+    from opslens.web.common.services import history_of
+    from opslens.web.processes.models import Process
+
+    client_for(admin).post(
+        f"/processes/{procurement.pk}/edit/",
+        {
+            "name": "采购审批",
+            "departments": [org["采购部"].pk],
+            "start_point": procurement.start_point,
+            "end_point": procurement.end_point,
+            "record_date": procurement.record_date.isoformat(),
+        },
+    )
+    entries = [e for e in history_of([Process.history.filter(id=procurement.pk)]) if e.changes]
+    assert len(entries) == 1
+    assert {(c.old, c.new) for c in entries[0].changes} == {
+        ("采购申请审批流程", "采购审批"),
+        ("财务部、采购部", "采购部"),
+    }

@@ -82,16 +82,19 @@ def history_of(histories: Iterable[QuerySet[Any]], *, limit: int = 300) -> list[
         rows = queryset.select_related("history_user__person").order_by(
             "id", "history_date", "history_id"
         )
+        last: dict[Any, int] = {}  # record id → index of its latest entry in ``entries``
         for item in rows:
             prior = previous.get(item.id)
             previous[item.id] = item
             changes: list[FieldChange] = []
+            m2m_only = True
             if prior is not None and item.history_type == "~":
                 delta = item.diff_against(prior)
                 for change in delta.changes:
                     if isinstance(change.old, list) or isinstance(change.new, list):
                         old, new = _m2m_names(change.old), _m2m_names(change.new)
                     else:
+                        m2m_only = False
                         old = _display(model, change.field, change.old)
                         new = _display(model, change.field, change.new)
                     if old != new:
@@ -103,18 +106,51 @@ def history_of(histories: Iterable[QuerySet[Any]], *, limit: int = 300) -> list[
             if user is not None:
                 person = getattr(user, "person", None)
                 who = person.name if person is not None else user.get_username()
-            entries.append(
-                HistoryEntry(
-                    when=item.history_date,
-                    who=who,
-                    action=item.history_type,
-                    model=str(model._meta.verbose_name),
-                    record=_describe(item.instance, related),
-                    changes=tuple(changes),
-                )
+            entry = HistoryEntry(
+                when=item.history_date,
+                who=who,
+                action=item.history_type,
+                model=str(model._meta.verbose_name),
+                record=_describe(item.instance, related),
+                changes=tuple(changes),
             )
+            earlier = entries[last[item.id]] if item.id in last else None
+            if (
+                earlier is not None
+                and item.history_type == "~"
+                and m2m_only
+                and _same_save(earlier, entry)
+            ):
+                # Django sets a many-to-many field by removing, then adding: one change to show
+                entries[last[item.id]] = _fold(earlier, entry)
+                continue
+            last[item.id] = len(entries)
+            entries.append(entry)
+    entries = [e for e in entries if e.action != "~" or e.changes]
     entries.sort(key=lambda e: e.when, reverse=True)
     return entries[:limit]
+
+
+def _same_save(earlier: HistoryEntry, later: HistoryEntry) -> bool:
+    """Whether ``later`` (a many-to-many step) belongs to the same save as ``earlier``."""
+    return earlier.who == later.who and abs((later.when - earlier.when).total_seconds()) <= 5
+
+
+def _fold(earlier: HistoryEntry, later: HistoryEntry) -> HistoryEntry:
+    """``earlier`` with ``later``'s many-to-many changes applied: old from the first, new from
+    the last; a record just created shows as created, without its initial departments."""
+    if earlier.action == "+":
+        return earlier
+    changes = {c.field: c for c in earlier.changes}
+    for change in later.changes:
+        first = changes.get(change.field)
+        changes[change.field] = FieldChange(
+            change.field, first.old if first else change.old, change.new
+        )
+    kept = tuple(c for c in changes.values() if c.old != c.new)
+    return HistoryEntry(
+        earlier.when, earlier.who, earlier.action, earlier.model, earlier.record, kept
+    )
 
 
 def _describe(instance: Any, related: dict[tuple[Any, Any], Any]) -> str:
