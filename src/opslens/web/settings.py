@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "opslens.web.processes",
     "opslens.web.kpis",
     "opslens.web.costs",
+    "opslens.web.quality",
 ]
 
 MIDDLEWARE = [
