@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from opslens.web.common import clock
-from opslens.web.common.permissions import is_ops_admin, person_of
+from opslens.web.common.permissions import can_create, is_ops_admin, person_of
 
 LIFECYCLE = [
     ("diagnose", _("Diagnose"), "诊断"),
@@ -36,6 +36,7 @@ def workbench(request: HttpRequest) -> dict[str, Any]:
         "nav_section": section,
         "me": person_of(request.user),
         "me_is_admin": is_ops_admin(request.user),
+        "can_create_records": can_create(request.user),
         "unread_notifications": unread,
         "clock_fixed": clock.is_fixed(),
         "clock_today": clock.today(),

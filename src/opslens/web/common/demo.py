@@ -132,6 +132,9 @@ def _load() -> bool:
     Department.objects.filter(pk=gm_office.pk).update(cost_access=CostAccess.MANAGEMENT)
     cost_demo.load(depts, heads, closed_by=heads["财务部"].user)
     kpi_demo.load(depts, heads)
+    from opslens.web.projects import demo as project_demo
+
+    project_demo.load(depts, heads)
     return True
 
 

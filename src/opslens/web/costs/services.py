@@ -362,3 +362,53 @@ def chart_categories(trends: Sequence[core.CategoryTrend]) -> dict[str, Any]:
             }
         )
     return {"labels": months, "series": series, "unit": "%"}
+
+
+def project_origin(pk: int, user: Any) -> Any:
+    """A cost line's variance as the origin of an improvement project (T2); only for a user
+    who may read the line (cost data is confidential)."""
+    from datetime import timedelta
+
+    from opslens.web.common.templatetags.opslens import money, signed_money, signed_percent
+    from opslens.web.costs.access import visible_lines
+    from opslens.web.projects.origins import OriginKind, ProjectOrigin
+
+    line = visible_lines(user).filter(pk=pk).select_related("category", "month").first()
+    if line is None:
+        return None
+    variance = line.variance
+    values = {
+        "month": line.month.key,
+        "item": f"{line.category} · {line.sub_item}",
+        "sub_item": line.sub_item,
+        "budget": money(line.budget),
+    }
+    summary = _("%(month)s %(item)s: budget %(budget)s 元") % values
+    if variance is not None:
+        values.update(
+            actual=money(variance.actual),
+            variance=signed_money(variance.variance),
+            ratio=signed_percent(variance.ratio) if variance.ratio is not None else "n/a",
+        )
+        summary = (
+            _(
+                "%(month)s %(item)s: budget %(budget)s 元, actual %(actual)s 元, variance "
+                "%(variance)s 元 (%(ratio)s)"
+            )
+            % values
+        )
+    if line.cause:
+        summary += "\n" + line.cause
+    owner = line.owner or line.department.head
+    return ProjectOrigin(
+        kind=OriginKind.COST_VARIANCE,
+        ref=line.pk,
+        label=f"{line.month.key} {line.category} · {line.sub_item}",
+        url=line.get_absolute_url(),
+        summary=summary,
+        name=_("Bring %(sub_item)s back within budget") % values,
+        department_id=line.department_id,
+        owner_id=owner.pk if owner is not None else None,
+        goal=_("%(sub_item)s within its budget threshold again.") % values,
+        deadline=clock.today() + timedelta(days=90),
+    )

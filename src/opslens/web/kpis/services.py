@@ -489,3 +489,40 @@ def chart_data(kpi: Kpi, points: Sequence[Point]) -> dict[str, Any]:
             "warning": _("Warning value"),
         },
     }
+
+
+def project_origin(pk: int, user: Any) -> Any:
+    """A KPI review (复盘) as the origin of an improvement project (T2)."""
+    from opslens.web.common.templatetags.opslens import number
+    from opslens.web.projects.origins import OriginKind, ProjectOrigin
+
+    review = Review.objects.select_related("kpi__department", "kpi__owner", "owner").filter(pk=pk)
+    found = review.first()
+    if found is None:
+        return None
+    kpi = found.kpi
+    points = series(kpi, last=1)
+    latest = points[-1] if points else None
+    values = {"kpi": kpi.name, "unit": kpi.unit, "title": found.title}
+    summary = found.title
+    if latest is not None and latest.value is not None:
+        values.update(period=latest.period.key, value=number(latest.value))
+        summary += " · " + _("%(kpi)s %(period)s: %(value)s %(unit)s") % values
+        if latest.thresholds is not None and latest.thresholds.target is not None:
+            values["target"] = number(latest.thresholds.target)
+            summary += " " + _("(target %(target)s %(unit)s)") % values
+    if found.cause:
+        summary += "\n" + found.cause
+    owner = found.owner or kpi.owner
+    return ProjectOrigin(
+        kind=OriginKind.KPI_REVIEW,
+        ref=found.pk,
+        label=f"{kpi.name} · {found.title}",
+        url=found.get_absolute_url(),
+        summary=summary.strip(),
+        name=_("Bring %(kpi)s back on target") % values,
+        department_id=kpi.department_id,
+        owner_id=owner.pk if owner is not None else None,
+        goal=_("%(kpi)s on target again, and kept there for three periods.") % values,
+        deadline=found.due_date + timedelta(days=90),
+    )

@@ -360,3 +360,46 @@ def load_sheet_into(version: ProcessVersion, sheet: ProcessSheet) -> None:
 
 def hours_text(value: Decimal) -> str:
     return f"{value.normalize():f}"
+
+
+def project_origin(pk: int, user: Any) -> Any:
+    """A step as the origin of an improvement project (T2): its hours and share of the total."""
+    from datetime import timedelta
+
+    from opslens.web.common import clock
+    from opslens.web.common.templatetags.opslens import hours, percent
+    from opslens.web.projects.origins import OriginKind, ProjectOrigin
+
+    step = Step.objects.select_related("version__process").filter(pk=pk).first()
+    if step is None:
+        return None
+    table = version_table(step.version)
+    figures = table.summary.figures(str(step.pk))
+    process = step.version.process
+    department = process.departments.order_by("id").first()
+    head = department.head if department is not None else None
+    values = {
+        "process": process.name,
+        "step": step.name,
+        "hours": hours(step.hours),
+        "total": hours(table.summary.total_hours),
+        "share": percent(figures.share),
+    }
+    if figures.is_bottleneck:
+        summary = _(
+            "%(process)s · %(step)s takes %(hours)s h of %(total)s h (%(share)s): the bottleneck."
+        )
+    else:
+        summary = _("%(process)s · %(step)s takes %(hours)s h of %(total)s h (%(share)s).")
+    return ProjectOrigin(
+        kind=OriginKind.BOTTLENECK,
+        ref=step.pk,
+        label=f"{process.name} · {step.name}",
+        url=step.get_absolute_url(),
+        summary=summary % values,
+        name=_("Speed up %(step)s (%(process)s)") % values,
+        department_id=department.pk if department is not None else None,
+        owner_id=head.pk if head is not None else None,
+        goal=_("Cut %(step)s from %(hours)s h so that %(process)s no longer waits on it.") % values,
+        deadline=clock.today() + timedelta(days=90),
+    )

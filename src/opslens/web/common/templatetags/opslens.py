@@ -114,3 +114,36 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def abs_int(value: Any) -> int:
+    """The absolute value of a whole number (days before or after a date)."""
+    try:
+        return abs(int(value))
+    except (TypeError, ValueError):
+        return 0
+
+
+@register.simple_tag
+def projects_from(kind: str, ref: Any) -> list[Any]:
+    """The improvement projects (T2) opened from a finding.
+
+    ``{% projects_from "bottleneck" step.pk as opened %}``
+    """
+    from opslens.web.projects.models import Project
+
+    return list(Project.objects.filter(origin_kind=kind, origin_ref=ref).order_by("-start_date"))
+
+
+@register.simple_tag(takes_context=True)
+def origin_visible(context: Any, project: Any) -> bool:
+    """Whether the user may see the finding a project was opened from: a cost variance stays
+    confidential to those who may read the cost line (分级数据权限)."""
+    if project.origin_kind != "cost_variance":
+        return True
+    from opslens.web.costs.access import visible_lines
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return visible_lines(user).filter(pk=project.origin_ref).exists()

@@ -169,12 +169,16 @@
       }
       var data = JSON.parse(src.textContent);
       var kind = el.dataset.kind || "steps";
-      if (kind === "kpi") window.opslensKpiChart(el, data, el.classList.contains("spark"));
+      var registered = window.opslensCharts && window.opslensCharts[kind];
+      if (registered) registered(el, data);
+      else if (kind === "kpi") window.opslensKpiChart(el, data, el.classList.contains("spark"));
       else if (kind === "lines") window.opslensLineChart(el, data);
       else if (kind === "pie") window.opslensPieChart(el, data);
       else window.opslensStepChart(el, data);
     });
   }
+  // Charts of other modules register here: window.opslensCharts[kind] = function (el, data) {…}.
+  window.opslensCharts = window.opslensCharts || {};
   document.addEventListener("DOMContentLoaded", function () { initCharts(document); });
   document.addEventListener("htmx:afterSettle", function (event) { initCharts(event.target); });
 })();
