@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.db.models import Q
@@ -88,10 +90,25 @@ def _my_monitoring(request: HttpRequest, me: object) -> dict[str, object]:
     kpis = Kpi.objects.filter(active=True, owner=me).select_related("department")
     lines = visible_lines(request.user).filter(month__status="open", actual__isnull=False)
     lines = lines.filter(Q(owner=me) | Q(department__people=me, department__people__role="head"))
+    from opslens.web.projects.models import Subtask
+    from opslens.web.projects.services import lagging_subtasks, open_requests_for
+    from opslens.web.quality.services import open_rectifications_for
+
+    mine = Subtask.objects.filter(responsible=me, project__status="active").exclude(status="done")
+    late = {s.pk for s in lagging_subtasks(mine)}
+    subtasks = sorted(
+        mine.select_related("project", "lead_department"),
+        key=lambda s: (s.pk not in late, s.milestone or date.max),
+    )
     return {
         "my_due": overdue(kpis),
         "my_reviews": Review.objects.filter(status=Review.Status.OPEN, owner=me),
         "my_cost_causes": [line for line in lines.distinct() if line.missing_cause],
+        "my_subtasks": [(s, s.pk in late) for s in subtasks[:10]],
+        "my_requests": open_requests_for(me)
+        if getattr(me, "role", "") in ("head", "member", "analyst")
+        else [],
+        "my_rectifications": list(open_rectifications_for(me)[:10]),
     }
 
 
@@ -149,10 +166,21 @@ def pilot(request: HttpRequest) -> HttpResponse:
         "common/pilot.html",
         {
             "pilot_kpis": _project_kpis(),
+            "projects": _active_projects(),
             "rows": _to_be_rows(ProcessVersion.Status.PILOT),
             "remedies": _open_remedies().filter(status=Remedy.Status.IN_PROGRESS)[:50],
         },
     )
+
+
+def _active_projects() -> list[object]:
+    from opslens.web.projects.models import Project
+    from opslens.web.projects.services import project_plan
+
+    active = Project.objects.filter(status=Project.Status.ACTIVE).select_related(
+        "owner", "department"
+    )
+    return [project_plan(p) for p in active[:20]]
 
 
 def _project_kpis() -> list[object]:
@@ -214,8 +242,29 @@ def monitor(request: HttpRequest) -> HttpResponse:
             ),
             "due": overdue(kpis),
             "costs": costs,
+            **_execution(),
         },
     )
+
+
+def _execution() -> dict[str, object]:
+    """T2 and T4 on the monitor: subtasks past their milestone, requests that escalated,
+    rectifications past their deadline."""
+    from opslens.web.projects.models import SupportRequest
+    from opslens.web.projects.services import lagging_subtasks
+    from opslens.web.quality.services import overdue_rectifications
+
+    escalated = (
+        SupportRequest.objects.filter(answered_at__isnull=True, escalations__isnull=False)
+        .distinct()
+        .select_related("subtask__project", "department")
+        .prefetch_related("escalations")
+    )
+    return {
+        "lagging": lagging_subtasks(),
+        "escalated": escalated,
+        "overdue_rectifications": list(overdue_rectifications()[:20]),
+    }
 
 
 def notifications(request: HttpRequest) -> HttpResponse:

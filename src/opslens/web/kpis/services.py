@@ -370,7 +370,19 @@ def run_schedule(*, today: date | None = None) -> dict[str, int]:
         fired += len(evaluate_rules(kpi).fired)
     reminded = remind_overdue(today=today)
     reviews = remind_overdue_reviews(today=today)
-    return {"computed": computed, "fired": fired, "reminded": reminded, "reviews": reviews}
+    from opslens.web.projects.services import run_schedule as run_projects
+    from opslens.web.quality.services import notify_overdue_rectifications
+
+    projects = run_projects(today=today)
+    rectifications = notify_overdue_rectifications(today=today)
+    return {
+        "computed": computed,
+        "fired": fired,
+        "reminded": reminded,
+        "reviews": reviews,
+        **projects,
+        "rectifications": rectifications,
+    }
 
 
 # --- targets --------------------------------------------------------------------------------

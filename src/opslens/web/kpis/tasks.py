@@ -84,7 +84,8 @@ def deliver_alert(alert_id: int) -> int:
 
 @task()
 def run_schedule() -> dict[str, Any]:
-    """The periodic job: computed KPIs, every rule, overdue reminders."""
+    """The periodic job: computed KPIs, every rule, overdue reminders; escalations of
+    unanswered support requests and weekly project digests; overdue rectifications."""
     from opslens.web.kpis.services import run_schedule as run
 
     return run()

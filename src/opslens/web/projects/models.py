@@ -397,6 +397,11 @@ class SupportRequest(models.Model):
         levels = [e.level for e in self.escalations.all()]
         return max(levels, default=0)
 
+    @property
+    def last_escalation(self) -> Escalation | None:
+        """The highest level reached (from the prefetched escalations)."""
+        return max(self.escalations.all(), key=lambda e: e.level, default=None)
+
     def next_escalation(self) -> core.EscalationStep | None:
         """The next level this request reaches if it stays unanswered."""
         if not self.is_open or self.level >= core.EscalationLevel.MANAGEMENT:

@@ -596,9 +596,9 @@ def send_digests(today: date | None = None) -> int:
     return sent
 
 
-def run_schedule(now: datetime | None = None) -> dict[str, int]:
+def run_schedule(now: datetime | None = None, today: date | None = None) -> dict[str, int]:
     """The worker's part for projects: escalations and the weekly digests."""
-    return {"escalated": escalate_requests(now), "digests": send_digests()}
+    return {"escalated": escalate_requests(now), "digests": send_digests(today)}
 
 
 # --- retrospective and guides ---------------------------------------------------------------
