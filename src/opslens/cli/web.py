@@ -210,7 +210,9 @@ def worker(
             "--schedule",
             help=(
                 "Seconds between scheduled runs (computed KPIs, every alert rule, reminders "
-                "for overdue values); 0 turns the schedule off. With --batch it runs once."
+                "for overdue values, escalation of unanswered support requests, weekly "
+                "project digests, overdue rectifications); 0 turns the schedule off. With "
+                "--batch it runs once."
             ),
         ),
     ] = float(os.environ.get("OPSLENS_SCHEDULE_SECONDS", "900")),
