@@ -107,17 +107,17 @@ def minimal_company() -> tuple[dict[str, Department], dict[str, Person]]:
 
     depts: dict[str, Department] = {}
     heads: dict[str, Person] = {}
-    for code, name, head in [
-        ("kefu", "客服部", "黄丽"),
-        ("shouhou", "售后部", "周杰"),
-        ("wuliu", "物流部", "赵磊"),
-        ("jishu", "技术部", "孙浩"),
-        ("zhijian", "质检部", "徐静"),
+    for code, name, head, title in [  # as in opslens.web.common.demo
+        ("kefu", "客服部", "黄丽", "客服部经理"),
+        ("shouhou", "售后部", "周杰", "售后部主管"),
+        ("wuliu", "物流部", "赵磊", "物流部经理"),
+        ("jishu", "技术部", "孙浩", "技术部经理"),
+        ("zhijian", "质检部", "徐静", "质检部经理"),
     ]:
         depts[name] = Department.objects.create(code=code, name=name)
         user = get_user_model().objects.create_user(username=code, password="demo")
         heads[name] = Person.objects.create(
-            name=head, title=f"{name}经理", department=depts[name], role=Role.HEAD, user=user
+            name=head, title=title, department=depts[name], role=Role.HEAD, user=user
         )
     return depts, heads
 

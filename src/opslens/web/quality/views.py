@@ -19,7 +19,13 @@ from django.views.decorators.http import require_POST
 from opslens.core import quality as core
 from opslens.core.errors import ConfigError, InputError
 from opslens.web.common import clock
-from opslens.web.common.permissions import can_create, can_edit, is_ops_admin, require_edit
+from opslens.web.common.permissions import (
+    can_create,
+    can_edit,
+    can_edit_departments,
+    is_ops_admin,
+    require_edit,
+)
 from opslens.web.common.services import history_of
 from opslens.web.quality import services
 from opslens.web.quality.forms import FilterForm, ProblemForm, RecheckForm, StandardForm
@@ -308,6 +314,8 @@ def standards(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         editable = can_create(request.user)
     if request.method == "POST" and not editable:
         raise PermissionDenied
+    if request.method == "POST" and not _may_own(request.user, request.POST.get("department")):
+        raise PermissionDenied
     form = (
         StandardForm(request.POST or None, instance=standard, user=request.user)
         if editable
@@ -354,6 +362,13 @@ def standards_defaults(request: HttpRequest) -> HttpResponse:
         % {"count": created},
     )
     return redirect("quality:standards")
+
+
+def _may_own(user: object, department: str | None) -> bool:
+    """Whether ``user`` may make a standard owned by the posted department (403 otherwise)."""
+    if not (department or "").isdigit():
+        return is_ops_admin(user)  # a standard without owner department is the admins'
+    return can_edit_departments(user, [int(department or 0)])
 
 
 def analysis_index(request: HttpRequest) -> HttpResponse:
