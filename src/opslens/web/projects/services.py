@@ -153,13 +153,14 @@ def core_tasks(
     *,
     extra: Iterable[Any] = (),
     today: date | None = None,
+    workdays: bool = False,
 ) -> list[core.Task]:
     """``subtasks`` as core tasks; ``extra`` adds (subtask pk, predecessor pk, lag) links that
     are not saved yet (a form being checked).
 
     With ``today`` the tasks are a forecast: work that is not done cannot happen in the past,
-    so a task not started starts no earlier than today, and one in progress finishes no earlier
-    than today (its fixed start moves to ``today − duration + 1`` when that is later).
+    so a task not started starts no earlier than today, and one in progress keeps its actual
+    start and lasts at least until today (its duration grows to the days elapsed).
     """
     deps: dict[int, list[core.Dependency]] = {s.pk: [] for s in subtasks}
     known = set(deps)
@@ -172,19 +173,30 @@ def core_tasks(
     tasks = [s.as_task(tuple(deps[s.pk])) for s in subtasks]
     if today is None:
         return tasks
-    return [_forecast(task, today) for task in tasks]
+    return [_forecast(task, today, workdays) for task in tasks]
 
 
-def _forecast(task: core.Task, today: date) -> core.Task:
+def _forecast(task: core.Task, today: date, workdays: bool = False) -> core.Task:
     if task.is_done:
         return task
-    if task.status is core.TaskStatus.NOT_STARTED:
-        earliest = today
-    else:
-        earliest = today - timedelta(days=max(task.duration_days - 1, 0))
-    if task.start is not None and task.start >= earliest:
+    if task.status is core.TaskStatus.NOT_STARTED or task.start is None:
+        if task.start is not None and task.start >= today:
+            return task
+        return replace(task, start=today)
+    # started: the bar keeps its actual start and lasts at least until today
+    if task.start > today:
         return task
-    return replace(task, start=earliest)
+    if workdays:
+        elapsed = sum(
+            1
+            for offset in range((today - task.start).days + 1)
+            if (task.start + timedelta(days=offset)).weekday() < 5
+        )
+    else:
+        elapsed = (today - task.start).days + 1
+    if elapsed <= task.duration_days:
+        return task
+    return replace(task, duration_days=elapsed)
 
 
 def project_plan(project: Project, *, as_of: date | None = None) -> Plan:
@@ -196,7 +208,12 @@ def project_plan(project: Project, *, as_of: date | None = None) -> Plan:
     error = ""
     schedule: core.Schedule | None = None
     try:
-        tasks = core_tasks(subtasks, links, today=today if project.is_active else None)
+        tasks = core_tasks(
+            subtasks,
+            links,
+            today=today if project.is_active else None,
+            workdays=project.workdays,
+        )
         schedule = schedule_of(project, tasks)
     except ConfigError as exc:
         error = str(exc)
@@ -298,7 +315,12 @@ def gantt_data(plan: Plan) -> dict[str, Any]:
 def slip_preview(project: Project, subtask: Subtask, days: int) -> core.SlipPreview:
     subtasks = list(project.subtasks.all())
     links = list(Dependency.objects.filter(subtask__project=project))
-    tasks = core_tasks(subtasks, links, today=clock.today() if project.is_active else None)
+    tasks = core_tasks(
+        subtasks,
+        links,
+        today=clock.today() if project.is_active else None,
+        workdays=project.workdays,
+    )
     return core.preview_slip(
         tasks, subtask.key, days, project_start=project.start_date, workdays=project.workdays
     )
