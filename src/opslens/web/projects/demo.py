@@ -46,7 +46,8 @@ def _status(
 ) -> None:
     """A person sets a status on ``day`` (actual dates follow, as in the web form)."""
     subtask._history_date = _at(day, hour)
-    subtask._history_user = who.user
+    # people without a login act through the project owner, who keeps the tracker
+    subtask._history_user = who.user or subtask.project.owner.user
     with clock.fixed(day):
         services.set_status(subtask, status, blocked_reason=reason)
 
