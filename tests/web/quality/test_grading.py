@@ -215,3 +215,9 @@ def test_edit_form_shows_the_override(owner: Any, problem: Problem) -> None:
     assert response.status_code == 302
     problem.refresh_from_db()
     assert (problem.rule_level, problem.level, problem.level_reason) == ("serious", "serious", "")
+
+
+def test_new_form_starts_today_with_the_user_as_inspector(owner: Any) -> None:
+    form = client_for(owner).get(u("problem_new")).context["form"]
+    assert form.initial["inspected_on"] == date(2024, 9, 10)
+    assert form.initial["inspector"] == owner.person.pk

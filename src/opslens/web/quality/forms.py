@@ -110,10 +110,10 @@ class ProblemForm(forms.ModelForm):
             if not instance.rule_level or instance.overridden:
                 self.initial["chosen_level"] = instance.level
         else:
-            self.initial.setdefault("inspected_on", clock.today())
+            self.initial["inspected_on"] = self.initial.get("inspected_on") or clock.today()
             me = person_of(user)
             if me is not None and inspectors.filter(pk=me.pk).exists():
-                self.initial.setdefault("inspector", me.pk)
+                self.initial["inspector"] = self.initial.get("inspector") or me.pk
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -182,3 +182,53 @@
   document.addEventListener("DOMContentLoaded", function () { initCharts(document); });
   document.addEventListener("htmx:afterSettle", function (event) { initCharts(event.target); });
 })();
+
+// Pareto chart (quality): counts as bars, the vital few highlighted, cumulative share as a line
+// on a 0–100 % axis with the 80 % mark. Markup: <div class="chart" data-pareto="ID"> + json_script ID.
+(function () {
+  "use strict";
+  var FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif";
+  window.opslensParetoChart = function (el, data) {
+    if (!window.echarts || !el) return;
+    var old = window.echarts.getInstanceByDom(el);
+    if (old) old.dispose();
+    var chart = window.echarts.init(el, null, { renderer: "svg" });
+    var many = data.labels.length > 5;
+    chart.setOption({
+      textStyle: { fontFamily: FONT },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      legend: { bottom: 0, data: [data.names.count, data.names.cumulative] },
+      grid: { left: 8, right: 8, top: 28, bottom: 36, containLabel: true },
+      xAxis: { type: "category", data: data.labels,
+               axisLabel: { interval: 0, rotate: many ? 30 : 0, width: many ? 90 : 110, overflow: "truncate", fontSize: 12 } },
+      yAxis: [
+        { type: "value", name: data.names.count, minInterval: 1, nameTextStyle: { align: "left" } },
+        { type: "value", min: 0, max: 100, interval: 20, axisLabel: { formatter: "{value}%" }, splitLine: { show: false } }
+      ],
+      series: [{
+        name: data.names.count, type: "bar", barMaxWidth: 48,
+        data: data.counts.map(function (v, i) {
+          return { value: v, itemStyle: { color: data.vital[i] ? "#d9480f" : "#9fb3c8" } };
+        }),
+        itemStyle: { color: "#d9480f" },
+        label: { show: true, position: "top" }
+      }, {
+        name: data.names.cumulative, type: "line", yAxisIndex: 1, data: data.cumulative, symbolSize: 7,
+        lineStyle: { color: "#1c5d99", width: 2 }, itemStyle: { color: "#1c5d99" },
+        label: { show: true, position: "top", distance: 8, fontSize: 11, color: "#1c5d99",
+                 backgroundColor: "rgba(255,255,255,.9)", padding: [1, 3], borderRadius: 3,
+                 formatter: function (p) { return p.value + "%"; } },
+        markLine: { symbol: "none", silent: true, lineStyle: { color: "#e03131", type: "dashed" },
+                    label: { position: "insideEndTop", formatter: "80%" }, data: [{ yAxis: 80 }] }
+      }]
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+    return chart;
+  };
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-pareto]").forEach(function (el) {
+      var src = document.getElementById(el.dataset.pareto);
+      if (src) window.opslensParetoChart(el, JSON.parse(src.textContent));
+    });
+  });
+})();
