@@ -225,3 +225,26 @@ def test_the_subtask_page_shows_the_escalation(plan: SimpleNamespace, owner: Any
     assert f'data-testid="answer-{request.pk}"' in html  # 财务部 may answer here
     html = client_for(owner).get(u("subtask", plan.a.pk)).content.decode()
     assert f'data-testid="answer-{request.pk}"' not in html
+
+
+def test_a_late_answer_keeps_the_levels_already_due_without_telling_anyone(
+    plan: SimpleNamespace, owner: Any, cfo: Any, admin: Any
+) -> None:
+    """No worker ran between the request and a late answer: the levels that fell due before
+    the answer are still recorded (the request did go unanswered that long), nobody is told."""
+    from unittest import mock
+
+    request = _raise(plan, owner)
+    raised: datetime = request.raised_at
+    late = raised + 50 * H  # after level 2 (+48 h), before level 3 (+72 h)
+    with mock.patch("opslens.web.projects.services.clock.now", return_value=late):
+        services.answer_request(request, "已提供", cfo.person)
+    assert _levels(request) == [1, 2]
+    assert request.answered_at == late
+    assert all(e.notified == "" for e in request.escalations.all())
+    escalated = Notification.objects.filter(message__startswith="Escalated")
+    assert not escalated.exists()
+    assert _notes(admin, request) == 0
+    assert _notes(owner, request) == 1  # the answer itself, to the person who asked
+    # and the worker adds nothing later: the request is answered
+    assert services.escalate_requests(now=raised + 200 * H) == 0

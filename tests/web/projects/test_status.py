@@ -130,3 +130,18 @@ def test_blocked_needs_a_reason(plan: SimpleNamespace, owner: Any) -> None:
     plan.a.refresh_from_db()
     assert (plan.a.status, plan.a.blocked_reason) == ("blocked", "等待预算批复")
     assert plan.a.actual_start == date(2024, 5, 20)
+
+
+def test_leaving_blocked_clears_the_reason_and_the_history_keeps_it(
+    plan: SimpleNamespace, owner: Any
+) -> None:
+    subtask = plan.a
+    services.set_status(subtask, "blocked", blocked_reason="等待财务部付款记录")
+    services.set_status(subtask, "in_progress")
+    subtask.refresh_from_db()
+    assert subtask.blocked_reason == ""
+    reasons = set(subtask.history.values_list("blocked_reason", flat=True))
+    assert "等待财务部付款记录" in reasons
+    # blocking again without a reason is refused: no stale reason is reused
+    with pytest.raises(ValidationError):
+        services.set_status(subtask, "blocked")

@@ -20,6 +20,7 @@ from opslens.web.org.models import Department, Person, Role
 from opslens.web.projects import services
 from opslens.web.projects.models import (
     Dependency,
+    Guide,
     Project,
     Retrospective,
     Risk,
@@ -55,7 +56,10 @@ def _status(
 def _backdate(request: SupportRequest, raised: datetime) -> None:
     """A request raised at ``raised`` (the loader runs today): its row and its history."""
     SupportRequest.objects.filter(pk=request.pk).update(raised_at=raised)
-    SupportRequest.history.filter(id=request.pk).update(raised_at=raised, history_date=raised)
+    author = request.raised_by.user if request.raised_by is not None else None
+    SupportRequest.history.filter(id=request.pk).update(
+        raised_at=raised, history_date=raised, history_user=author
+    )
     request.raised_at = raised
 
 
@@ -319,7 +323,10 @@ def _pilot_project(depts: dict[str, Department], heads: dict[str, Person]) -> No
     )
     _save(retro, _at(date(2024, 8, 30), 15), owner.user)
     with clock.fixed(date(2024, 8, 30)):
-        services.publish_guide(retro, owner)
+        guide = services.publish_guide(retro, owner)
+    Guide.history.filter(id=guide.pk).update(
+        history_date=_at(date(2024, 8, 30), 15, 30), history_user=owner.user
+    )
 
 
 def services_origin(step_pk: int) -> Any:

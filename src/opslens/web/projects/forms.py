@@ -129,29 +129,11 @@ class RiskForm(forms.ModelForm):
 
 
 class _Rows(BaseInlineFormSet):  # type: ignore[type-arg]
-    """Inline rows: a blank extra row is ignored, a duplicate is a form error."""
-
-    unique_field = ""
-
-    def clean(self) -> None:
-        super().clean()
-        if not self.unique_field:
-            return
-        seen = set()
-        for form in self.forms:
-            if not hasattr(form, "cleaned_data") or form.cleaned_data.get("DELETE"):
-                continue
-            value = form.cleaned_data.get(self.unique_field)
-            if value is None:
-                continue
-            if value in seen:
-                form.add_error(self.unique_field, _("Listed twice."))
-            seen.add(value)
+    """Inline rows; a blank extra row is ignored, and a row listed twice is refused by the
+    formset's own unique check (the models' unique constraints)."""
 
 
 class _SupportRows(_Rows):
-    unique_field = "department"
-
     def clean(self) -> None:
         super().clean()
         lead = getattr(self.instance, "lead_department_id", None)
@@ -165,8 +147,6 @@ class _SupportRows(_Rows):
 
 
 class _DependencyRows(_Rows):
-    unique_field = "predecessor"
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         others = Subtask.objects.filter(project_id=self.project_id)

@@ -347,6 +347,8 @@ def set_status(subtask: Subtask, status: str, *, blocked_reason: str = "") -> Su
         subtask.actual_finish = None
     if status == Subtask.Status.BLOCKED:
         subtask.blocked_reason = blocked_reason or subtask.blocked_reason
+    else:
+        subtask.blocked_reason = ""  # the history keeps what blocked it
     subtask.full_clean()
     subtask.save()
     return subtask
@@ -420,9 +422,13 @@ def raise_request(
 
 @transaction.atomic
 def answer_request(request: SupportRequest, answer: str, by: Person | None) -> SupportRequest:
+    answered = clock.now()
+    # levels that fell due before the answer but that no worker run recorded yet are kept in
+    # the record (nobody is told any more: the answer is there)
+    _escalate(request, answered, notify_people=False)
     request.answer = answer
     request.answered_by = by
-    request.answered_at = clock.now()
+    request.answered_at = answered
     request.save()
     text = _("%(department)s answered the request on %(subtask)s: %(answer)s") % {
         "department": request.department.name,
@@ -446,42 +452,54 @@ def escalate_requests(now: datetime | None = None) -> int:
         answered_at__isnull=True, subtask__project__status=Project.Status.ACTIVE
     ).select_related("subtask__project__owner", "department")
     for request in requests.prefetch_related("escalations"):
-        project = request.subtask.project
-        done = {e.level for e in request.escalations.all()}
-        steps = core.escalation_steps(
-            request.raised_at, now, response_hours=float(project.response_hours)
-        )
-        for step in steps:
-            if step.level in done:
-                continue
-            people = escalation_recipients(project, step.level)
-            try:
-                with transaction.atomic():
-                    Escalation.objects.create(
-                        request=request,
-                        level=step.level,
-                        due_at=step.due_at,
-                        recorded_at=now,
-                        notified="、".join(p.name for p in people)[:500],
-                    )
-                    level = Escalation.Level(int(step.level)).label
-                    text = _(
-                        "Escalated to %(level)s: %(department)s has not answered %(subtask)s "
-                        "(%(project)s) since %(raised)s: %(message)s"
-                    ) % {
-                        "level": level,
-                        "department": request.department.name,
-                        "subtask": request.subtask.name,
-                        "project": project.name,
-                        "raised": timezone.localtime(request.raised_at).strftime("%Y-%m-%d %H:%M"),
-                        "message": request.message,
-                    }
-                    for person in _users([*people, *department_contacts(request.department)]):
-                        notify(person.user, text, request.get_absolute_url())
-            except IntegrityError:  # another worker recorded it first
-                continue
-            recorded += 1
+        recorded += _escalate(request, now)
     return recorded
+
+
+def _escalate(request: SupportRequest, now: datetime, *, notify_people: bool = True) -> int:
+    """Record the levels ``request`` has reached by ``now`` and are not recorded yet."""
+    project = request.subtask.project
+    done = {e.level for e in request.escalations.all()}
+    steps = core.escalation_steps(
+        request.raised_at, now, response_hours=float(project.response_hours)
+    )
+    recorded = 0
+    for step in steps:
+        if step.level in done:
+            continue
+        people = escalation_recipients(project, step.level)
+        try:
+            with transaction.atomic():
+                Escalation.objects.create(
+                    request=request,
+                    level=step.level,
+                    due_at=step.due_at,
+                    recorded_at=now,
+                    notified="、".join(p.name for p in people)[:500] if notify_people else "",
+                )
+                if notify_people:
+                    _notify_escalation(request, step.level, people)
+        except IntegrityError:  # another worker recorded it first
+            continue
+        recorded += 1
+    return recorded
+
+
+def _notify_escalation(request: SupportRequest, level: int, people: list[Person]) -> None:
+    project = request.subtask.project
+    text = _(
+        "Escalated to %(level)s: %(department)s has not answered %(subtask)s "
+        "(%(project)s) since %(raised)s: %(message)s"
+    ) % {
+        "level": Escalation.Level(int(level)).label,
+        "department": request.department.name,
+        "subtask": request.subtask.name,
+        "project": project.name,
+        "raised": timezone.localtime(request.raised_at).strftime("%Y-%m-%d %H:%M"),
+        "message": request.message,
+    }
+    for person in _users([*people, *department_contacts(request.department)]):
+        notify(person.user, text, request.get_absolute_url())
 
 
 # --- weekly digest --------------------------------------------------------------------------
