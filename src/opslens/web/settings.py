@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "opslens.web.kpis",
     "opslens.web.costs",
     "opslens.web.quality",
+    "opslens.web.datasets",
     "opslens.web.projects",
 ]
 

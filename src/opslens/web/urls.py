@@ -21,6 +21,7 @@ urlpatterns = [
     path("kpis/", include("opslens.web.kpis.urls")),
     path("costs/", include("opslens.web.costs.urls")),
     path("quality/", include("opslens.web.quality.urls")),
+    path("datasets/", include("opslens.web.datasets.urls")),
     path("projects/", include("opslens.web.projects.urls")),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -147,3 +147,12 @@ def origin_visible(context: Any, project: Any) -> bool:
     request = context.get("request")
     user = getattr(request, "user", None)
     return visible_lines(user).filter(pk=project.origin_ref).exists()
+
+
+@register.filter
+def hours_of(seconds: Any) -> str:
+    """Seconds as hours with one decimal: 5400 → "1.5"."""
+    try:
+        return number((Decimal(str(seconds)) / 3600).quantize(Decimal("0.1")))
+    except (ArithmeticError, TypeError, ValueError):
+        return "—"

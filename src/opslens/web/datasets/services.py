@@ -1,0 +1,518 @@
+"""Datasets: keep the upload, read its columns, import it as Parquet, analyse filters of it.
+
+Every step that reads a whole file runs in the worker (:mod:`opslens.web.datasets.tasks`); the
+request only streams the upload to disk (Django's temporary-file upload handler) and moves it
+into the dataset's folder. Each step writes its files under a temporary name and renames them
+when complete, and saves the dataset's status last: a worker that dies half-way leaves the
+previous state and no partial result, and the step can simply run again.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from datetime import time as dtime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from opslens.core.errors import InputError, OpslensError, UnreadableFileError
+from opslens.core.eventlog import ColumnMapping, read_event_log
+from opslens.core.eventlog.log import EventLog
+from opslens.core.eventlog.mapping import ROLES, suggest_mapping
+from opslens.core.mining import (
+    ActivityFilter,
+    AttributeFilter,
+    CaseDurationFilter,
+    Filter,
+    TimeRangeFilter,
+    VariantFilter,
+    analyze,
+)
+from opslens.web.datasets.models import Analysis, Dataset
+
+#: File name endings we accept, longest first (the stored file keeps the ending).
+FORMATS = ("csv.gz", "xes.gz", "csv", "tsv", "txt", "xlsx", "parquet", "xes")
+PREVIEW_ROWS = 20
+CANONICAL = ColumnMapping(
+    case="case_id", activity="activity", start="start", end="end", resource="resource"
+)
+
+
+def file_format(name: str) -> str | None:
+    lower = name.lower()
+    for ending in FORMATS:
+        if lower.endswith("." + ending):
+            return ending
+    return None
+
+
+# --- upload ---------------------------------------------------------------------------------
+
+
+def accept_upload(upload: Any, dataset: Dataset) -> Dataset:
+    """Store ``upload`` as the dataset's source file and queue the column inspection.
+
+    ``dataset`` is unsaved, with its name, department, process and time zone set. The upload is
+    already on disk (Django streams anything beyond 2.5 MB into a temporary file); it is moved,
+    never read into memory. :class:`UnreadableFileError` for an empty file or an unknown type.
+    """
+    name = upload.name or "upload"
+    fmt = file_format(name)
+    if fmt is None:
+        raise UnreadableFileError(
+            _("unsupported file type; use CSV, XLSX, Parquet or XES (.gz)"), file=name
+        )
+    if not upload.size:
+        raise UnreadableFileError(_("the file is empty"), file=name)
+    dataset.source_name = name[:300]
+    dataset.source_format = fmt
+    dataset.source_size = upload.size
+    dataset.status = Dataset.Status.UPLOADED
+    with transaction.atomic():
+        dataset.save()
+        dataset.folder.mkdir(parents=True, exist_ok=True)
+        target = dataset.source_path
+        temporary = getattr(upload, "temporary_file_path", None)
+        if temporary is not None:
+            upload.file.close()
+            shutil.move(temporary(), target)
+        else:
+            with target.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+        _enqueue("inspect_dataset", dataset.pk)
+    return dataset
+
+
+def _enqueue(task: str, *args: Any) -> None:
+    def go() -> None:
+        from opslens.web.datasets import tasks
+
+        getattr(tasks, task).enqueue(*args)
+
+    transaction.on_commit(go)
+
+
+def _set(dataset: Dataset, **fields: Any) -> None:
+    """Update fields without touching others (the page and the worker write the same row)."""
+    for name, value in fields.items():
+        setattr(dataset, name, value)
+    Dataset.objects.filter(pk=dataset.pk).update(**fields)
+
+
+def _failure(exc: BaseException) -> str:
+    if isinstance(exc, OpslensError):
+        return str(exc)
+    return _("unexpected error (%(kind)s): %(detail)s") % {
+        "kind": type(exc).__name__,
+        "detail": str(exc)[:300],
+    }
+
+
+# --- step 1: the columns and the first rows -------------------------------------------------
+
+
+def inspect(dataset: Dataset) -> Dataset:
+    """Read the columns and the first rows; suggest a mapping; the dataset waits for a person."""
+    import duckdb
+
+    from opslens.core.eventlog.readers import load_raw
+
+    _set(dataset, status=Dataset.Status.INSPECTING, progress=10, error="")
+    work = Path(tempfile.mkdtemp(prefix="opslens-inspect-"))
+    con = duckdb.connect(str(work / "inspect.duckdb"))
+    try:
+        raw = load_raw(con, dataset.source_path, work)
+        columns = [c for c in raw.columns if c != "__row"]
+        quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+        rows = con.execute(
+            f"SELECT {quoted} FROM raw ORDER BY __row LIMIT {PREVIEW_ROWS}"
+        ).fetchall()
+        total = con.execute("SELECT count(*) FROM raw").fetchone()
+        suggestion = suggest_mapping(columns)
+    except Exception as exc:
+        _set(dataset, status=Dataset.Status.FAILED, progress=0, error=_failure(exc))
+        return dataset
+    finally:
+        con.close()
+        shutil.rmtree(work, ignore_errors=True)
+    preview = {
+        "columns": columns,
+        "rows": [["" if v is None else str(v) for v in row] for row in rows],
+        "total_rows": int(total[0]) if total else 0,
+    }
+    _set(
+        dataset,
+        status=Dataset.Status.MAPPING,
+        progress=100,
+        preview=preview,
+        mapping={k: v for k, v in suggestion.as_dict().items() if v},
+    )
+    return dataset
+
+
+# --- step 2: the import ---------------------------------------------------------------------
+
+
+def confirm_mapping(dataset: Dataset, mapping: Mapping[str, str | None], tz: str) -> None:
+    """A person confirmed the columns: queue the import."""
+    _set(
+        dataset,
+        mapping={k: v for k, v in mapping.items() if v},
+        timezone=tz,
+        status=Dataset.Status.IMPORTING,
+        progress=0,
+        error="",
+    )
+    _enqueue("import_dataset", dataset.pk)
+
+
+def import_events(dataset: Dataset) -> Dataset:
+    """Validate every row, write the canonical events as Parquet and the rejected rows as CSV,
+    record what was found, and queue the first analysis."""
+    _set(dataset, status=Dataset.Status.IMPORTING, progress=5, error="")
+    mapping = ColumnMapping(**{r: dataset.mapping.get(r) for r in ROLES})
+    folder = dataset.folder
+    events_tmp = folder / "events.parquet.part"
+    rejected_tmp = folder / "rejected.csv.part"
+    try:
+        with read_event_log(dataset.source_path, mapping, timezone=dataset.timezone) as log:
+            _set(dataset, progress=60)
+            target = str(events_tmp).replace("'", "''")
+            log.con.execute(
+                'COPY (SELECT * EXCLUDE (row) FROM events ORDER BY case_id, start, "end", row) '
+                f"TO '{target}' (FORMAT parquet, COMPRESSION zstd)"
+            )
+            with rejected_tmp.open("w", encoding="utf-8-sig", newline="") as out:
+                writer = csv.writer(out)
+                writer.writerow(["file", "row", "column", "value", "reason"])
+                for r in log.rejections:
+                    writer.writerow([dataset.source_name, r.row, r.column, r.value or "", r.reason])
+            bounds = log.con.execute(
+                'SELECT count(DISTINCT case_id), min(coalesce(start, "end")), max("end") '
+                "FROM events"
+            ).fetchone()
+            assert bounds is not None
+            found = {
+                "events": log.events,
+                "activity_instances": log.activity_instances,
+                "rejected_rows": log.rejected_rows,
+                "lifecycle": log.lifecycle,
+                "activities": list(log.activity_names),
+                "attributes": [a for a in log.attributes if a != "row"],
+                "cases": int(bounds[0]),
+                "first_event": bounds[1],
+                "last_event": bounds[2],
+            }
+        os.replace(events_tmp, dataset.events_path)
+        os.replace(rejected_tmp, dataset.rejected_path)
+    except Exception as exc:
+        events_tmp.unlink(missing_ok=True)
+        rejected_tmp.unlink(missing_ok=True)
+        _set(dataset, status=Dataset.Status.FAILED, progress=0, error=_failure(exc))
+        return dataset
+    with transaction.atomic():
+        dataset.analyses.all().delete()  # cached figures of an earlier import are stale
+        shutil.rmtree(dataset.folder / "analyses", ignore_errors=True)
+        _set(
+            dataset,
+            status=Dataset.Status.READY,
+            progress=100,
+            imported=timezone.now(),
+            **found,
+        )
+        request_analysis(dataset, {})
+    return dataset
+
+
+# --- filters --------------------------------------------------------------------------------
+
+FILTER_KEYS = ("since", "until", "variant", "with", "without", "attr", "min_d", "max_d")
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    """The filters of a page, as in its URL (so a filtered view can be shared)."""
+
+    since: str = ""
+    until: str = ""
+    variant: tuple[str, ...] = ()  # activity sequence, "→"-joined in the URL
+    with_: tuple[str, ...] = ()
+    without: tuple[str, ...] = ()
+    attr: tuple[str, ...] = ()  # "column=value"
+    min_d: str = ""
+    max_d: str = ""
+
+    @classmethod
+    def from_query(cls, query: Any) -> FilterSpec:
+        def one(name: str) -> str:
+            return str(query.get(name, "") or "").strip()
+
+        def many(name: str) -> tuple[str, ...]:
+            return tuple(v.strip() for v in query.getlist(name) if v and v.strip())
+
+        variant = one("variant")
+        return cls(
+            since=one("since"),
+            until=one("until"),
+            variant=tuple(variant.split("→")) if variant else (),
+            with_=many("with"),
+            without=many("without"),
+            attr=many("attr"),
+            min_d=one("min_d"),
+            max_d=one("max_d"),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            k: v
+            for k, v in {
+                "since": self.since,
+                "until": self.until,
+                "variant": "→".join(self.variant),
+                "with": list(self.with_),
+                "without": list(self.without),
+                "attr": list(self.attr),
+                "min_d": self.min_d,
+                "max_d": self.max_d,
+            }.items()
+            if v
+        }
+
+    @property
+    def key(self) -> str:
+        text = json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def query(self, **override: Any) -> str:
+        """The URL query string of these filters (``override`` replaces or, with None, drops)."""
+        from urllib.parse import urlencode
+
+        data = self.as_dict()
+        for k, v in override.items():
+            k = k.rstrip("_")
+            if v is None:
+                data.pop(k, None)
+            else:
+                data[k] = v
+        pairs: list[tuple[str, str]] = []
+        for k, v in data.items():
+            pairs += [(k, x) for x in v] if isinstance(v, list) else [(k, v)]
+        return urlencode(pairs)
+
+    @property
+    def without_variant(self) -> str:
+        return self.query(variant=None)
+
+    @property
+    def empty(self) -> bool:
+        return not self.as_dict()
+
+
+def _day(text: str, tz: str, *, end: bool) -> datetime:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            _("“%(value)s” is not a date; write it as 2024-06-01.") % {"value": text}
+        ) from None
+    moment = datetime.combine(day, dtime.max if end else dtime.min)
+    return moment.replace(tzinfo=ZoneInfo(tz))
+
+
+def core_filters(spec: FilterSpec, dataset: Dataset) -> list[Filter]:
+    """The engine's filters for ``spec``; :class:`InputError` naming the bad value."""
+    from opslens.cli.format import parse_duration
+
+    try:
+        tz = str(ZoneInfo(dataset.timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = "UTC"
+    filters: list[Filter] = []
+    if spec.since or spec.until:
+        lo = _day(spec.since, tz, end=False) if spec.since else None
+        hi = _day(spec.until, tz, end=True) if spec.until else None
+        if lo and hi and lo > hi:
+            raise InputError(_("The time range starts after it ends."))
+        filters.append(TimeRangeFilter(lo, hi, mode="started"))
+    if spec.variant:
+        filters.append(VariantFilter([list(spec.variant)]))
+    filters += [ActivityFilter(a, present=True) for a in spec.with_]
+    filters += [ActivityFilter(a, present=False) for a in spec.without]
+    for clause in spec.attr:
+        column, sep, value = clause.partition("=")
+        if not sep or column not in [*dataset.attributes, "resource"]:
+            raise InputError(
+                _("“%(value)s” is not COLUMN=VALUE with a column of this dataset.")
+                % {"value": clause}
+            )
+        filters.append(AttributeFilter(column, [value]))
+    if spec.min_d or spec.max_d:
+        try:
+            lo_s = parse_duration(spec.min_d) if spec.min_d else None
+            hi_s = parse_duration(spec.max_d) if spec.max_d else None
+        except ValueError:
+            raise InputError(_("A case duration is a number of hours or 30min, 4h, 2d.")) from None
+        filters.append(CaseDurationFilter(lo_s, hi_s))
+    return filters
+
+
+# --- analyses -------------------------------------------------------------------------------
+
+
+def request_analysis(dataset: Dataset, filters: Mapping[str, Any] | FilterSpec) -> Analysis:
+    """The cached analysis of this filter, or a new one queued for the worker."""
+    spec = filters if isinstance(filters, FilterSpec) else FilterSpec()
+    analysis, created = Analysis.objects.get_or_create(
+        dataset=dataset, key=spec.key, defaults={"filters": spec.as_dict()}
+    )
+    if created:
+        _enqueue("run_analysis", analysis.pk)
+    return analysis
+
+
+def retry_analysis(analysis: Analysis) -> None:
+    Analysis.objects.filter(pk=analysis.pk).update(
+        status=Analysis.Status.QUEUED, progress=0, stage="", error="", result=None
+    )
+    _enqueue("run_analysis", analysis.pk)
+
+
+def open_log(dataset: Dataset) -> EventLog:
+    """The dataset's canonical events (the Parquet file) as an event log."""
+    return read_event_log(dataset.events_path, CANONICAL, timezone="UTC")
+
+
+class _Query(dict):  # type: ignore[type-arg]
+    def getlist(self, key: str) -> list[str]:
+        value = self.get(key, [])
+        return list(value) if isinstance(value, list) else [value]
+
+
+def spec_of(analysis: Analysis) -> FilterSpec:
+    return FilterSpec.from_query(_Query(analysis.filters))
+
+
+def compute(analysis: Analysis) -> Analysis:
+    """Run one analysis; its result is saved in one write at the end, or not at all."""
+    dataset = analysis.dataset
+
+    def stage(progress: int, text: str) -> None:
+        Analysis.objects.filter(pk=analysis.pk).update(progress=progress, stage=text)
+
+    started = time.perf_counter()
+    Analysis.objects.filter(pk=analysis.pk).update(
+        status=Analysis.Status.RUNNING, started=timezone.now(), error="", progress=5
+    )
+    try:
+        filters = core_filters(spec_of(analysis), dataset)
+        stage(15, "reading")
+        with open_log(dataset) as log:
+            stage(45, "analysing")
+            result = analyze(log, filters=filters, top_variants=25)
+        stage(85, "drawing")
+        result = replace(result, source=dataset.name)
+        payload = json.loads(result.to_json(indent=None))
+        _write_reports(analysis, result)
+    except Exception as exc:
+        Analysis.objects.filter(pk=analysis.pk).update(
+            status=Analysis.Status.FAILED, error=_failure(exc), progress=0, result=None
+        )
+        analysis.refresh_from_db()
+        return analysis
+    Analysis.objects.filter(pk=analysis.pk).update(
+        status=Analysis.Status.DONE,
+        progress=100,
+        stage="",
+        result=payload,
+        finished=timezone.now(),
+        seconds=time.perf_counter() - started,
+    )
+    analysis.refresh_from_db()
+    return analysis
+
+
+REPORT_LANGUAGES = ("zh", "en")
+
+
+def report_path(analysis: Analysis, lang: str) -> Path:
+    return analysis.dataset.folder / "analyses" / f"{analysis.key}.{lang}.html"
+
+
+def _write_reports(analysis: Analysis, result: Any) -> None:
+    """The interactive process map and tables (the offline report) in both languages."""
+    from opslens.core.report import render_html
+
+    for lang in REPORT_LANGUAGES:
+        path = report_path(analysis, lang)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        part = path.with_suffix(".part")
+        part.write_text(render_html(result, title=analysis.dataset.name, lang=lang), "utf-8")
+        os.replace(part, path)
+
+
+def cases_with(
+    dataset: Dataset, *, activity: str = "", source: str = "", target: str = "", limit: int = 50
+) -> list[dict[str, Any]]:
+    """Cases that pass through an activity or a direct succession, longest first."""
+    import duckdb
+
+    path = str(dataset.events_path).replace("'", "''")
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        base = f"read_parquet('{path}')"
+        if activity:
+            match = con.execute(
+                f"SELECT DISTINCT case_id FROM {base} WHERE activity = ?", [activity]
+            )
+        else:
+            match = con.execute(
+                f"""
+                SELECT DISTINCT case_id FROM (
+                  SELECT case_id, activity,
+                         lead(activity) OVER (PARTITION BY case_id
+                                              ORDER BY coalesce(start, "end"), "end") AS nxt
+                  FROM {base}) WHERE activity = ? AND nxt = ?
+                """,
+                [source, target],
+            )
+        ids = [r[0] for r in match.fetchall()]
+        if not ids:
+            return []
+        con.register("wanted", __import__("pyarrow").table({"case_id": ids}))
+        rows = con.execute(
+            f"""
+            SELECT e.case_id, count(*) AS n, min(coalesce(e.start, e."end")) AS first,
+                   max(e."end") AS last,
+                   string_agg(e.activity, ' → ' ORDER BY coalesce(e.start, e."end"), e."end")
+            FROM {base} e JOIN wanted w USING (case_id)
+            GROUP BY e.case_id ORDER BY last - first DESC, e.case_id LIMIT {int(limit)}
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    return [
+        {
+            "case": r[0],
+            "events": r[1],
+            "first": r[2],
+            "last": r[3],
+            "seconds": (r[3] - r[2]).total_seconds() if r[2] and r[3] else None,
+            "path": r[4],
+        }
+        for r in rows
+    ]
