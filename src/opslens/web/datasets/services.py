@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.core.files.move import file_move_safe
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -87,8 +88,9 @@ def accept_upload(upload: Any, dataset: Dataset) -> Dataset:
         target = dataset.source_path
         temporary = getattr(upload, "temporary_file_path", None)
         if temporary is not None:
-            upload.file.close()
-            shutil.move(temporary(), target)
+            # Django's own storage does the same: a rename where it can, else a copy
+            file_move_safe(temporary(), str(target), allow_overwrite=True)
+            upload.close()  # the temporary file is gone; closing it says nothing
         else:
             with target.open("wb") as out:
                 for chunk in upload.chunks():
