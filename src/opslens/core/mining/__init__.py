@@ -1,6 +1,7 @@
 """Process mining over the canonical event table: DFG, activities, cases, variants, bottlenecks.
 
-:func:`analyze` is the entry point. Two engines compute the same figures: ``"fast"`` (DuckDB
+:func:`analyze` is the entry point; :func:`compare_samples` compares two samples of durations
+(before/after). Two engines compute the same figures: ``"fast"`` (DuckDB
 sort + NumPy passes, the default) and ``"portable"`` (pure Ibis expressions, which run on any
 Ibis backend). Filters are Ibis expressions shared by both.
 """
@@ -12,6 +13,13 @@ from typing import Literal
 
 from opslens.core.eventlog import EventLog
 from opslens.core.mining._assemble import assemble
+from opslens.core.mining.compare import (
+    MIN_SAMPLE_SIZE,
+    RESAMPLE_MAX_N,
+    SampleComparison,
+    Verdict,
+    compare_samples,
+)
 from opslens.core.mining.filters import (
     ActivityFilter,
     AttributeFilter,
@@ -36,6 +44,8 @@ from opslens.core.mining.results import (
 )
 
 __all__ = [
+    "MIN_SAMPLE_SIZE",
+    "RESAMPLE_MAX_N",
     "SCHEMA",
     "ActivityFilter",
     "ActivityStats",
@@ -49,12 +59,15 @@ __all__ = [
     "Filter",
     "Histogram",
     "LogSummary",
+    "SampleComparison",
     "TimeRangeFilter",
     "Variant",
     "VariantFilter",
     "VariantSummary",
+    "Verdict",
     "analyze",
     "apply_filters",
+    "compare_samples",
 ]
 
 Engine = Literal["fast", "portable"]
