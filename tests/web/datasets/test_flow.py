@@ -83,3 +83,62 @@ def test_rejected_rows_are_listed_and_downloadable(owner: Any) -> None:
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert rows[0] == ["file", "row", "column", "value", "reason"]
     assert rows[1][:4] == ["bad.csv", "6", "结束时间", "2024/13/45 25:00"]
+
+
+def test_fill_the_process_from_the_dataset_and_open_a_project(owner: Any, org: Any) -> None:
+    from decimal import Decimal
+
+    from opslens.web.processes.models import Process, ProcessVersion, Step
+    from opslens.web.projects.models import Project
+
+    process = Process.objects.create(name="客户投诉处理流程")
+    process.departments.set([org["采购部"]])
+    version = ProcessVersion.objects.create(process=process, kind="as_is", label="现状")
+    for i, (name, hours) in enumerate(
+        [("客服记录", 4.8), ("投诉分级", 2.4), ("技术 处理", 28.8), ("反馈客户", 12), ("归档", 1)],
+        1,
+    ):
+        Step.objects.create(version=version, position=i, stage=i, name=name, hours=Decimal(hours))
+    dataset = ready_dataset(owner)
+    dataset.process = process
+    dataset.save()
+    analysis = Analysis.objects.get(dataset=dataset)
+    client = client_for(owner)
+    page = client.get(dataset.get_absolute_url()).content.decode()
+    assert 'data-testid="fill-process"' in page
+    response = client.post(f"/datasets/{dataset.pk}/fill-process/", {"key": analysis.key})
+    assert response.status_code == 302
+    tech = Step.objects.get(version=version, name="技术 处理")  # spaces ignored in matching
+    stats = next(a for a in analysis.result["activities"] if a["activity"] == "技术处理")
+    total = stats["service_s"]["sum"] + stats["waiting_s"]["sum"]
+    assert tech.measured_hours == Decimal(str(round(total / stats["instances"] / 3600, 2)))
+    assert tech.hours == Decimal("28.8")  # the assumed figure stays
+    assert tech.measured_from == dataset and tech.measured_cases == stats["cases"]
+    grading = Step.objects.get(version=version, name="投诉分级")
+    g = next(a for a in analysis.result["activities"] if a["activity"] == "投诉分级")
+    assert g["rework_cases"] > 0
+    assert grading.measured_return_rate == Decimal(str(round(100 * g["rework_cases"] / 300, 2)))
+    assert Step.objects.get(version=version, name="归档").measured_hours is None
+    version_page = client.get(version.get_absolute_url()).content.decode()
+    assert 'data-testid="measured-hours"' in version_page
+
+    # the bottleneck opens an improvement project that links back to this view
+    new = client.get(f"/projects/new/?origin=dataset&ref={analysis.pk}")
+    assert "技术处理" in new.context["form"].initial["name"]
+    form = {
+        "name": new.context["form"].initial["name"],
+        "department": org["采购部"].pk,
+        "owner": owner.person.pk,
+        "start_date": "2024-09-10",
+        "goal": "技术处理提速",
+        "response_hours": 24,
+        "origin": "dataset",
+        "ref": analysis.pk,
+        "origin_summary": new.context["form"].initial["origin_summary"],
+    }
+    assert client.post("/projects/new/", form).status_code == 302
+    project = Project.objects.get()
+    assert (project.origin_kind, project.origin_ref) == ("dataset", analysis.pk)
+    assert project.origin_url == dataset.get_absolute_url()
+    assert "60.7%" in project.origin_summary
+    assert project.name in client.get(dataset.get_absolute_url()).content.decode()

@@ -395,7 +395,12 @@ def retry_analysis(analysis: Analysis) -> None:
 
 def open_log(dataset: Dataset) -> EventLog:
     """The dataset's canonical events (the Parquet file) as an event log."""
-    return read_event_log(dataset.events_path, CANONICAL, timezone="UTC")
+    try:
+        zone = str(ZoneInfo(dataset.timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = "UTC"
+    # the stored times are absolute; the zone is the one they are shown in
+    return read_event_log(dataset.events_path, CANONICAL, timezone=zone)
 
 
 class _Query(dict):  # type: ignore[type-arg]
@@ -518,3 +523,107 @@ def cases_with(
         }
         for r in rows
     ]
+
+
+# --- the loop: T1 steps measured, T2 projects opened ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Fill:
+    filled: tuple[str, ...]
+    steps_without_data: tuple[str, ...]
+    activities_without_step: tuple[str, ...]
+
+
+def _norm(name: str) -> str:
+    return "".join(name.split()).casefold()
+
+
+def fill_process(dataset: Dataset, analysis: Analysis) -> Fill:
+    """Set each as-is step's measured hours and return rate from the analysis, matching steps
+    to activities by name (spaces and case ignored). Assumed figures are left as they are."""
+    from decimal import Decimal
+
+
+    process = dataset.process
+    version = process.as_is if process is not None else None
+    if version is None or not analysis.result:
+        return Fill((), (), ())
+    stats = {_norm(a["activity"]): a for a in analysis.result["activities"]}
+    used: set[str] = set()
+    filled, missing = [], []
+    now = timezone.now()
+    for step in version.steps.all():
+        found = stats.get(_norm(step.name))
+        if found is None:
+            missing.append(step.name)
+            continue
+        used.add(_norm(step.name))
+        parts = [found.get("service_s"), found.get("waiting_s")]
+        total = sum((p["sum"] for p in parts if p), 0.0)
+        per_instance = total / found["instances"] if found["instances"] else 0.0
+        step.measured_hours = Decimal(str(round(per_instance / 3600, 2)))
+        cases = found["cases"] or 0
+        step.measured_return_rate = (
+            Decimal(str(round(100 * found["rework_cases"] / cases, 2))) if cases else None
+        )
+        step.measured_cases = cases
+        step.measured_from = dataset
+        step.measured_on = now
+        step.save(
+            update_fields=[
+                "measured_hours",
+                "measured_return_rate",
+                "measured_cases",
+                "measured_from",
+                "measured_on",
+            ]
+        )
+        filled.append(step.name)
+    extra = [
+        a["activity"] for a in analysis.result["activities"] if _norm(a["activity"]) not in used
+    ]
+    return Fill(tuple(filled), tuple(missing), tuple(extra))
+
+
+def project_origin(pk: int, user: Any) -> Any:
+    """The heaviest bottleneck of an analysed view as the origin of a T2 project."""
+    from opslens.web.common.templatetags.opslens import hours_of, percent
+    from opslens.web.projects.origins import OriginKind, ProjectOrigin
+
+    analysis = Analysis.objects.select_related("dataset__department").filter(pk=pk).first()
+    if analysis is None or not analysis.result or not analysis.result["bottlenecks"]:
+        return None
+    dataset = analysis.dataset
+    top = analysis.result["bottlenecks"][0]
+    spec = spec_of(analysis)
+    values = {
+        "dataset": dataset.name,
+        "step": top["name"],
+        "share": percent(top["share_of_time"]),
+        "mean": hours_of(top["mean_s"]),
+        "cases": analysis.result["log"]["cases"],
+        "median": hours_of((analysis.result["case_duration_s"] or {}).get("median")),
+    }
+    summary = (
+        _(
+            "%(dataset)s: %(step)s takes %(share)s of the time (mean %(mean)s h); "
+            "%(cases)s cases, median case duration %(median)s h."
+        )
+        % values
+    )
+    if not spec.empty:
+        summary += " " + _("Filters: %(filters)s") % {"filters": spec.query()}
+    head = dataset.department.head
+    query = spec.query()
+    return ProjectOrigin(
+        kind=OriginKind.DATASET,
+        ref=analysis.pk,
+        label=f"{dataset.name} · {top['name']}",
+        url=dataset.get_absolute_url() + (f"?{query}" if query else ""),
+        summary=summary,
+        name=_("Speed up %(step)s (%(dataset)s)") % values,
+        department_id=dataset.department_id,
+        owner_id=head.pk if head is not None else None,
+        goal=_("Cut the time spent in %(step)s, measured in %(dataset)s.") % values,
+    )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/delete/", views.delete, name="delete"),
     path("<int:pk>/retry/", views.retry, name="retry"),
     path("<int:pk>/rejected.csv", views.rejected, name="rejected"),
+    path("<int:pk>/fill-process/", views.fill_process, name="fill_process"),
     path("<int:pk>/report/", views.report, name="report"),
     path("<int:pk>/cases/", views.cases, name="cases"),
 ]

@@ -97,6 +97,7 @@ def _analysis_context(request: HttpRequest, dataset: Dataset, spec: FilterSpec) 
         "query": spec.query(),
         "lang": "zh" if (get_language() or "").startswith("zh") else "en",
         "attributes": ["resource", *dataset.attributes],
+        "can_edit_process": dataset.process is not None and can_edit(request.user, dataset.process),
     }
 
 
@@ -193,6 +194,31 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
                 services._enqueue("inspect_dataset", dataset.pk)
         messages.info(request, _("Trying again."))
     return redirect(dataset)
+
+
+@require_POST
+def fill_process(request: HttpRequest, pk: int) -> HttpResponse:
+    """Set the linked process's measured step times from this view of the dataset."""
+    dataset = _dataset(pk)
+    if dataset.process is None:
+        raise Http404
+    require_edit(request.user, dataset.process)
+    key = request.POST.get("key", "")
+    analysis = get_object_or_404(Analysis, dataset=dataset, key=key, status="done")
+    fill = services.fill_process(dataset, analysis)
+    if fill.filled:
+        messages.success(
+            request,
+            _("Measured times set for %(steps)s.") % {"steps": "、".join(fill.filled)},
+        )
+    if fill.steps_without_data:
+        messages.warning(
+            request,
+            _("No activity of this name in the dataset: %(steps)s.")
+            % {"steps": "、".join(fill.steps_without_data)},
+        )
+    version = dataset.process.as_is
+    return redirect(version.get_absolute_url() if version else dataset.process.get_absolute_url())
 
 
 def rejected(request: HttpRequest, pk: int) -> FileResponse:

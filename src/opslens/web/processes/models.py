@@ -135,6 +135,33 @@ class Step(models.Model):
     )
     system = models.CharField(_("form or system"), max_length=200, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    measured_hours = models.DecimalField(
+        _("measured hours"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Mean time per instance (waiting and work) in the linked dataset."),
+        **HOURS,  # type: ignore[arg-type]
+    )
+    measured_return_rate = models.DecimalField(
+        _("measured return rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    measured_cases = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    measured_from = models.ForeignKey(
+        "datasets.Dataset",
+        verbose_name=_("measured in"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="measured_steps",
+    )
+    measured_on = models.DateTimeField(_("measured"), null=True, blank=True, editable=False)
     origin = models.ForeignKey(
         "self",
         verbose_name=_("copied from"),

@@ -1,10 +1,10 @@
 """Where an improvement project comes from: a finding elsewhere in the workbench.
 
-A T2 project is free, or opened from a bottleneck (a T1 step), a KPI review (T5), a cost
-variance (T3) or a quality problem (T4). The page that holds the finding links to
-``/projects/new/?origin=<kind>&ref=<pk>``; the form is then filled from :func:`resolve`, and the
-project keeps the finding's label, link and numbers — so the project page links back, and the
-finding's page lists the projects opened from it.
+A T2 project is free, or opened from a bottleneck (a T1 step, or one measured in a dataset), a
+KPI review (T5), a cost variance (T3) or a quality problem (T4). The page that holds the finding
+links to ``/projects/new/?origin=<kind>&ref=<pk>``; the form is then filled from
+:func:`resolve`, and the project keeps the finding's label, link and numbers — so the project
+page links back, and the finding's page lists the projects opened from it.
 
 Each kind has a provider ``(pk, user) → ProjectOrigin | None``: ``None`` when the record does not
 exist or the user may not read it (cost lines are confidential).
@@ -27,6 +27,7 @@ class OriginKind(models.TextChoices):
     KPI_REVIEW = "kpi_review", _("KPI review")
     COST_VARIANCE = "cost_variance", _("Cost variance")
     QUALITY = "quality", _("Quality problem")
+    DATASET = "dataset", _("Bottleneck measured in a dataset")
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,10 @@ def _provider(kind: str) -> Provider | None:
         from opslens.web.quality.services import project_origin as problem
 
         return problem
+    if kind == OriginKind.DATASET:
+        from opslens.web.datasets.services import project_origin as measured
+
+        return measured
     return None
 
 
