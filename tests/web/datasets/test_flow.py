@@ -142,3 +142,16 @@ def test_fill_the_process_from_the_dataset_and_open_a_project(owner: Any, org: A
     assert project.origin_url == dataset.get_absolute_url()
     assert "60.7%" in project.origin_summary
     assert project.name in client.get(dataset.get_absolute_url()).content.decode()
+
+
+def test_weekly_counts_and_resource_workload_add_up(owner: Any) -> None:
+    dataset = ready_dataset(owner)
+    more = Analysis.objects.get(dataset=dataset).result["extras"]
+    assert sum(w[1] for w in more["weeks"]) == 1278  # every event in one week
+    assert sum(w[2] for w in more["weeks"]) == 300  # every case started once
+    assert [w[0] for w in more["weeks"]] == sorted(w[0] for w in more["weeks"])
+    assert sum(r[1] for r in more["resources"]) == 1278  # every instance has a resource
+    hours = [r[3] for r in more["resources"]]
+    assert hours == sorted(hours, reverse=True)
+    page = client_for(owner).get(dataset.get_absolute_url()).content.decode()
+    assert 'data-testid="weeks-chart"' in page and 'data-testid="resources-chart"' in page

@@ -430,9 +430,12 @@ def compute(analysis: Analysis) -> Analysis:
         with open_log(dataset) as log:
             stage(45, "analysing")
             result = analyze(log, filters=filters, top_variants=25)
+            stage(75, "analysing")
+            more = extras(log, filters)
         stage(85, "drawing")
         result = replace(result, source=dataset.name)
         payload = json.loads(result.to_json(indent=None))
+        payload["extras"] = more
         _write_reports(analysis, result)
     except Exception as exc:
         Analysis.objects.filter(pk=analysis.pk).update(
@@ -450,6 +453,42 @@ def compute(analysis: Analysis) -> Analysis:
     )
     analysis.refresh_from_db()
     return analysis
+
+
+def extras(log: EventLog, filters: list[Filter]) -> dict[str, Any]:
+    """What the figures of the contract do not hold: events and cases per week, and each
+    resource's workload (instances, cases, hours of work) — for the page's charts."""
+    import ibis
+
+    from opslens.core.mining import apply_filters
+
+    relation = "events"
+    if filters:
+        relation = f"({ibis.to_sql(apply_filters(log.table, filters), dialect='duckdb')})"
+    weeks = log.con.execute(
+        f"""
+        WITH f AS (SELECT * FROM {relation} AS x),
+        firsts AS (SELECT case_id, min(coalesce(start, "end")) AS t FROM f GROUP BY case_id)
+        SELECT w, sum(events)::BIGINT, sum(started)::BIGINT FROM (
+          SELECT date_trunc('week', "end")::DATE AS w, count(*) AS events, 0 AS started
+          FROM f GROUP BY 1
+          UNION ALL
+          SELECT date_trunc('week', t)::DATE, 0, count(*) FROM firsts GROUP BY 1)
+        GROUP BY w ORDER BY w
+        """
+    ).fetchall()
+    resources = log.con.execute(
+        f"""
+        SELECT resource, count(*), count(DISTINCT case_id),
+               sum(epoch("end") - epoch(coalesce(start, "end"))) / 3600.0
+        FROM {relation} AS x WHERE resource IS NOT NULL
+        GROUP BY resource ORDER BY 4 DESC, 2 DESC, resource LIMIT 30
+        """
+    ).fetchall()
+    return {
+        "weeks": [[w.isoformat(), int(e), int(c)] for w, e, c in weeks],
+        "resources": [[r, int(n), int(c), round(float(h or 0), 2)] for r, n, c, h in resources],
+    }
 
 
 REPORT_LANGUAGES = ("zh", "en")
@@ -543,7 +582,6 @@ def fill_process(dataset: Dataset, analysis: Analysis) -> Fill:
     """Set each as-is step's measured hours and return rate from the analysis, matching steps
     to activities by name (spaces and case ignored). Assumed figures are left as they are."""
     from decimal import Decimal
-
 
     process = dataset.process
     version = process.as_is if process is not None else None

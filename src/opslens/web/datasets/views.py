@@ -88,7 +88,9 @@ def _analysis_context(request: HttpRequest, dataset: Dataset, spec: FilterSpec) 
     if result:
         for v in result["variants"]["top"]:
             variants.append({**v, "query": spec.query(variant="→".join(v["activities"]))})
+    charts = _charts(result) if result else None
     return {
+        "charts": charts,
         "spec": spec,
         "filter_error": error,
         "analysis": analysis,
@@ -98,6 +100,31 @@ def _analysis_context(request: HttpRequest, dataset: Dataset, spec: FilterSpec) 
         "lang": "zh" if (get_language() or "").startswith("zh") else "en",
         "attributes": ["resource", *dataset.attributes],
         "can_edit_process": dataset.process is not None and can_edit(request.user, dataset.process),
+    }
+
+
+def _charts(result: dict[str, Any]) -> dict[str, Any] | None:
+    more = result.get("extras")
+    if not more:
+        return None
+    weeks = more["weeks"]
+    resources = more["resources"][:15]
+    return {
+        "weeks": {
+            "labels": [w[0][5:] for w in weeks],
+            "series": [
+                {"name": _("Events"), "values": [w[1] for w in weeks]},
+                {"name": _("Cases started"), "values": [w[2] for w in weeks]},
+            ],
+            "unit": "",
+        },
+        "resources": {
+            "labels": [r[0] for r in resources],
+            "series": [{"name": _("Hours of work"), "values": [r[3] for r in resources]}],
+            "unit": "h",
+        },
+        "resource_rows": more["resources"],
+        "height": 60 + 26 * len(resources),
     }
 
 
