@@ -1,9 +1,9 @@
 """Process mining over the canonical event table: DFG, activities, cases, variants, bottlenecks.
 
-:func:`analyze` is the entry point; :func:`compare_samples` compares two samples of durations
-(before/after). Two engines compute the same figures: ``"fast"`` (DuckDB
+:func:`analyze` is the entry point. Two engines compute the same figures: ``"fast"`` (DuckDB
 sort + NumPy passes, the default) and ``"portable"`` (pure Ibis expressions, which run on any
-Ibis backend). Filters are Ibis expressions shared by both.
+Ibis backend). Filters are Ibis expressions shared by both. :func:`compare_logs` compares two
+slices of a log (before/after a change), :func:`compare_samples` two samples of durations.
 """
 
 from __future__ import annotations
@@ -16,8 +16,13 @@ from opslens.core.mining._assemble import assemble
 from opslens.core.mining.compare import (
     MIN_SAMPLE_SIZE,
     RESAMPLE_MAX_N,
+    ActivityComparison,
+    ActivitySlice,
+    LogComparison,
     SampleComparison,
+    SliceSummary,
     Verdict,
+    compare_logs,
     compare_samples,
 )
 from opslens.core.mining.filters import (
@@ -47,7 +52,9 @@ __all__ = [
     "MIN_SAMPLE_SIZE",
     "RESAMPLE_MAX_N",
     "SCHEMA",
+    "ActivityComparison",
     "ActivityFilter",
+    "ActivitySlice",
     "ActivityStats",
     "AnalysisResult",
     "AttributeFilter",
@@ -58,8 +65,10 @@ __all__ = [
     "DurationStats",
     "Filter",
     "Histogram",
+    "LogComparison",
     "LogSummary",
     "SampleComparison",
+    "SliceSummary",
     "TimeRangeFilter",
     "Variant",
     "VariantFilter",
@@ -67,6 +76,7 @@ __all__ = [
     "Verdict",
     "analyze",
     "apply_filters",
+    "compare_logs",
     "compare_samples",
 ]
 

@@ -23,15 +23,20 @@ layer and its translations.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from opslens.core.errors import ConfigError, InputError
+from opslens.core.errors import ConfigError, InputError, InsufficientDataError
+
+if TYPE_CHECKING:
+    from opslens.core.eventlog import EventLog
+    from opslens.core.mining.filters import Filter
 
 if TYPE_CHECKING:
     pass
@@ -39,8 +44,13 @@ if TYPE_CHECKING:
 __all__ = [
     "MIN_SAMPLE_SIZE",
     "RESAMPLE_MAX_N",
+    "ActivityComparison",
+    "ActivitySlice",
+    "LogComparison",
     "SampleComparison",
+    "SliceSummary",
     "Verdict",
+    "compare_logs",
     "compare_samples",
 ]
 
@@ -50,6 +60,8 @@ MIN_SAMPLE_SIZE = 5
 #: Up to this many values per side the bootstrap resamples the values themselves; above it, it
 #: draws each resample's median directly from the order statistics (the same distribution).
 RESAMPLE_MAX_N = 1000
+
+_US = 1_000_000.0
 
 # Values drawn per chunk of the plain resampling (bounds the memory to 16 MB of indices).
 _CHUNK = 1 << 21
@@ -269,3 +281,264 @@ def _mann_whitney(before: FloatArray, after: FloatArray) -> tuple[float, float]:
     test = mannwhitneyu(before, after, alternative="two-sided", method="auto")
     p = float(test.pvalue)
     return float(test.statistic), 1.0 if math.isnan(p) else p
+
+
+# --------------------------------------------------------------------------------------------
+# two slices of one event log
+
+
+@dataclass(frozen=True, slots=True)
+class SliceSummary:
+    """One slice of the log: its cases, activity instances and first / last instants."""
+
+    cases: int
+    activity_instances: int
+    first: datetime
+    last: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cases": self.cases,
+            "activity_instances": self.activity_instances,
+            "first": self.first.isoformat().replace("+00:00", "Z"),
+            "last": self.last.isoformat().replace("+00:00", "Z"),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ActivitySlice:
+    """One activity in one slice.
+
+    ``cases``: cases containing it; ``share`` = cases / the slice's cases; ``rework_cases``:
+    cases with more than one instance of it; ``rework_rate`` = rework_cases / cases (``None``
+    when it does not occur in the slice).
+    """
+
+    instances: int
+    cases: int
+    rework_cases: int
+    share: float
+    rework_rate: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "instances": self.instances,
+            "cases": self.cases,
+            "rework_cases": self.rework_cases,
+            "share": self.share,
+            "rework_rate": self.rework_rate,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityComparison:
+    """One activity, before and after.
+
+    ``service``: service times (end − start of its instances; interval logs only);
+    ``waiting``: waiting times (the incoming edge duration of each instance that has a
+    predecessor in its case, as in ``activities[].waiting_s``). Each is ``None`` unless both
+    slices have such values (and then its verdict may still be ``INSUFFICIENT``).
+    """
+
+    activity: str
+    before: ActivitySlice
+    after: ActivitySlice
+    service: SampleComparison | None
+    waiting: SampleComparison | None
+
+    @property
+    def share_change(self) -> float:
+        """after.share − before.share (in shares, not percentage points)."""
+        return self.after.share - self.before.share
+
+    @property
+    def rework_rate_change(self) -> float | None:
+        """after.rework_rate − before.rework_rate, ``None`` unless both sides have the activity."""
+        if self.before.rework_rate is None or self.after.rework_rate is None:
+            return None
+        return self.after.rework_rate - self.before.rework_rate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "activity": self.activity,
+            "before": self.before.to_dict(),
+            "after": self.after.to_dict(),
+            "share_change": self.share_change,
+            "rework_rate_change": self.rework_rate_change,
+            "service_s": None if self.service is None else self.service.to_dict(),
+            "waiting_s": None if self.waiting is None else self.waiting.to_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LogComparison:
+    """Two slices of one event log compared (see :func:`compare_logs`).
+
+    ``activities`` holds every activity that occurs in either slice, by instances in both slices
+    descending, then name.
+    """
+
+    lifecycle: Literal["atomic", "interval"]
+    before: SliceSummary
+    after: SliceSummary
+    case_duration: SampleComparison
+    activities: tuple[ActivityComparison, ...]
+
+    def activity(self, name: str) -> ActivityComparison:
+        """The comparison of one activity (``KeyError`` when it occurs in neither slice)."""
+        for a in self.activities:
+            if a.activity == name:
+                return a
+        raise KeyError(name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lifecycle": self.lifecycle,
+            "before": self.before.to_dict(),
+            "after": self.after.to_dict(),
+            "case_duration_s": self.case_duration.to_dict(),
+            "activities": [a.to_dict() for a in self.activities],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Slice:
+    summary: SliceSummary
+    case_durations: FloatArray  # seconds, one per case
+    counts: dict[int, tuple[int, int, int]]  # code -> (instances, cases, rework cases)
+    service: dict[int, FloatArray]  # code -> seconds (interval logs only)
+    waiting: dict[int, FloatArray]  # code -> seconds (instances with a predecessor)
+
+
+def _by_code(codes: npt.NDArray[np.integer], values: FloatArray, n: int) -> dict[int, FloatArray]:
+    """Split ``values`` by activity code (one stable radix sort; no loop over the values)."""
+    if codes.size == 0:
+        return {}
+    order = np.argsort(codes.astype(np.uint16) if n <= 65536 else codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(n + 1))
+    ordered = values[order]
+    return {c: ordered[bounds[c] : bounds[c + 1]] for c in range(n) if bounds[c + 1] > bounds[c]}
+
+
+def _slice(log: EventLog, filters: list[Filter], side: str) -> _Slice:
+    """The raw arrays of one slice, computed exactly as the fast engine computes them.
+
+    The filtered events are sorted once in DuckDB by case, start, end and row
+    (:func:`opslens.core.mining.fast._sorted_instances`, the engine's own sort); case durations,
+    service times, waiting times (the incoming edge max(b.start, a.end) − a.end) and the
+    per-activity counts are then vectorised NumPy passes over the sorted arrays.
+    """
+    from opslens.core.mining.fast import _activity_enum, _cases_per_activity, _sorted_instances
+
+    con = log.con
+    names = list(log.activity_names)
+    n_act = len(names)
+    atomic = log.lifecycle == "atomic"
+    relation = "events"
+    rows: int | None = log.activity_instances
+    if filters:
+        import ibis
+
+        from opslens.core.mining.filters import apply_filters
+
+        expr = apply_filters(log.table, filters)
+        relation, rows = f"({ibis.to_sql(expr, dialect='duckdb')}) AS __filtered", None
+    _activity_enum(con, names)
+    try:
+        got = _sorted_instances(
+            con, relation, atomic=atomic, exact=False, rows=rows
+        ) or _sorted_instances(con, relation, atomic=atomic, exact=True, rows=rows)
+    except InsufficientDataError:
+        raise InsufficientDataError(
+            f"the {side} slice holds no events (check its filters)"
+        ) from None
+    assert got is not None
+    act, s, t, new_case = got
+    starts = np.flatnonzero(new_case)
+    case_first = s[starts]  # sorted by start within a case
+    case_last = np.maximum.reduceat(t, starts)
+    durations = (case_last - case_first) / _US
+    case_idx = np.cumsum(new_case, dtype=np.int32) - 1
+    counts = _cases_per_activity(act, case_idx, n_act)
+
+    follows = ~new_case[1:]  # row i + 1 has a predecessor in its case
+    prev_end = t[:-1][follows]
+    waiting_us = np.maximum(s[1:][follows], prev_end) - prev_end
+    waiting = _by_code(act[1:][follows], waiting_us / _US, n_act)
+    service = {} if atomic else _by_code(act, (t - s) / _US, n_act)
+    summary = SliceSummary(
+        cases=int(starts.size),
+        activity_instances=int(act.size),
+        first=datetime.fromtimestamp(int(case_first.min()) / _US, tz=UTC),
+        last=datetime.fromtimestamp(int(case_last.max()) / _US, tz=UTC),
+    )
+    return _Slice(summary, durations, counts, service, waiting)
+
+
+def _activity_slice(counts: tuple[int, int, int] | None, cases: int) -> ActivitySlice:
+    instances, with_it, rework = counts or (0, 0, 0)
+    return ActivitySlice(
+        instances=instances,
+        cases=with_it,
+        rework_cases=rework,
+        share=with_it / cases if cases else 0.0,
+        rework_rate=rework / with_it if with_it else None,
+    )
+
+
+def compare_logs(
+    log: EventLog,
+    *,
+    before: Iterable[Filter],
+    after: Iterable[Filter],
+    confidence: float = 0.95,
+    resamples: int = 2000,
+    seed: int | None = 0,
+) -> LogComparison:
+    """Compare two slices of ``log``, each cut out by a list of filters applied in order.
+
+    For example ``before=[TimeRangeFilter(end=pilot, mode="started")]`` and
+    ``after=[TimeRangeFilter(start=pilot, mode="started")]``. The definitions are the analysis
+    contract's (``docs/analysis.md``): case duration = max(end) − min(start) per case; service
+    time = end − start of an instance (interval logs only); waiting time = the incoming edge
+    duration max(b.start, a.end) − a.end of each instance with a predecessor; rework cases =
+    cases with more than one instance of the activity. The case durations, and per activity the
+    service and waiting times where both slices have some, are compared with
+    :func:`compare_samples` (``confidence``, ``resamples`` and ``seed`` are handed to it).
+
+    Raises :class:`~opslens.core.errors.InsufficientDataError` when a slice holds no events.
+    The two slices may overlap; each is analysed on its own.
+    """
+    if not 0.0 < confidence < 1.0:
+        raise ConfigError(f"confidence must lie strictly between 0 and 1, not {confidence}")
+    first = _slice(log, list(before), "before")
+    second = _slice(log, list(after), "after")
+    names = log.activity_names
+
+    def cmp(b: FloatArray, a: FloatArray) -> SampleComparison:
+        return compare_samples(b, a, confidence=confidence, resamples=resamples, seed=seed)
+
+    activities = []
+    for code in set(first.counts) | set(second.counts):
+        service = waiting = None
+        if code in first.service and code in second.service:
+            service = cmp(first.service[code], second.service[code])
+        if code in first.waiting and code in second.waiting:
+            waiting = cmp(first.waiting[code], second.waiting[code])
+        activities.append(
+            ActivityComparison(
+                activity=names[code],
+                before=_activity_slice(first.counts.get(code), first.summary.cases),
+                after=_activity_slice(second.counts.get(code), second.summary.cases),
+                service=service,
+                waiting=waiting,
+            )
+        )
+    activities.sort(key=lambda a: (-(a.before.instances + a.after.instances), a.activity))
+    return LogComparison(
+        lifecycle=log.lifecycle,
+        before=first.summary,
+        after=second.summary,
+        case_duration=cmp(first.case_durations, second.case_durations),
+        activities=tuple(activities),
+    )
