@@ -157,3 +157,13 @@ def demo(db: None) -> None:
     from opslens.web.common.demo import load_demo
 
     assert load_demo() is True
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_data_dir(tmp_path_factory: Any) -> None:
+    """Files the web app writes under DATA_DIR (datasets) go to this process's own temporary
+    folder: never into the working copy, and never shared by two xdist workers whose separate
+    databases both number their first dataset 1."""
+    from django.conf import settings as django_settings
+
+    django_settings.DATA_DIR = tmp_path_factory.mktemp("data")

@@ -1,6 +1,6 @@
 """The demo company: departments, people and logins, the two T1 processes of SPEC.md, the T3
-cost months June–August 2024, the T5 KPIs with 8 months of history, the T2 project 新产品X上市项目
-and the T4 service inspections of June 2024.
+cost months June–August 2024, the T5 KPIs with 8 months of history, the T2 project 新产品X上市项目,
+the T4 service inspections of June 2024 and a generated six-month complaint-handling log.
 
 Idempotent: loading twice changes nothing (the first department is the marker).
 """
@@ -139,6 +139,9 @@ def _load() -> bool:
     from opslens.web.quality import demo as quality_demo
 
     quality_demo.load(depts, heads)
+    from opslens.web.datasets import demo as dataset_demo
+
+    dataset_demo.load(depts, heads, user=admin_user)
     return True
 
 
