@@ -49,6 +49,7 @@ def load(depts: dict[str, Department], heads: dict[str, Person], user: Any = Non
             dataset=dataset, key=spec.key, defaults={"filters": spec.as_dict()}
         )
         services.compute(analysis)
+    services.compute(services.request_comparison(dataset, BEFORE, DURING))
     before = Analysis.objects.get(dataset=dataset, key=BEFORE.key)
     if process is not None:
         services.fill_process(dataset, before)

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.files.move import file_move_safe
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -259,12 +260,12 @@ class FilterSpec:
     max_d: str = ""
 
     @classmethod
-    def from_query(cls, query: Any) -> FilterSpec:
+    def from_query(cls, query: Any, prefix: str = "") -> FilterSpec:
         def one(name: str) -> str:
-            return str(query.get(name, "") or "").strip()
+            return str(query.get(prefix + name, "") or "").strip()
 
         def many(name: str) -> tuple[str, ...]:
-            return tuple(v.strip() for v in query.getlist(name) if v and v.strip())
+            return tuple(v.strip() for v in query.getlist(prefix + name) if v and v.strip())
 
         variant = one("variant")
         return cls(
@@ -299,7 +300,7 @@ class FilterSpec:
         text = json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
 
-    def query(self, **override: Any) -> str:
+    def query(self, prefix: str = "", **override: Any) -> str:
         """The URL query string of these filters (``override`` replaces or, with None, drops)."""
         from urllib.parse import urlencode
 
@@ -312,6 +313,7 @@ class FilterSpec:
                 data[k] = v
         pairs: list[tuple[str, str]] = []
         for k, v in data.items():
+            k = prefix + k
             pairs += [(k, x) for x in v] if isinstance(v, list) else [(k, v)]
         return urlencode(pairs)
 
@@ -383,7 +385,35 @@ def request_analysis(dataset: Dataset, filters: Mapping[str, Any] | FilterSpec) 
     )
     if created:
         _enqueue("run_analysis", analysis.pk)
+        analysis.refresh_from_db()  # a backend that runs tasks at once has run it already
     return analysis
+
+
+def comparison_key(before: FilterSpec, after: FilterSpec) -> str:
+    return hashlib.sha256(f"compare:{before.key}:{after.key}".encode()).hexdigest()
+
+
+def request_comparison(dataset: Dataset, before: FilterSpec, after: FilterSpec) -> Analysis:
+    """The cached before/after comparison of two views, or a new one queued for the worker."""
+    analysis, created = Analysis.objects.get_or_create(
+        dataset=dataset,
+        key=comparison_key(before, after),
+        defaults={"filters": {"compare": {"before": before.as_dict(), "after": after.as_dict()}}},
+    )
+    if created:
+        _enqueue("run_analysis", analysis.pk)
+        analysis.refresh_from_db()  # a backend that runs tasks at once has run it already
+    return analysis
+
+
+def comparison_specs(analysis: Analysis) -> tuple[FilterSpec, FilterSpec] | None:
+    pair = analysis.filters.get("compare") if analysis.filters else None
+    if not pair:
+        return None
+    return (
+        FilterSpec.from_query(_Query(pair["before"])),
+        FilterSpec.from_query(_Query(pair["after"])),
+    )
 
 
 def retry_analysis(analysis: Analysis) -> None:
@@ -424,7 +454,20 @@ def compute(analysis: Analysis) -> Analysis:
     Analysis.objects.filter(pk=analysis.pk).update(
         status=Analysis.Status.RUNNING, started=timezone.now(), error="", progress=5
     )
+    pair = comparison_specs(analysis)
     try:
+        if pair is not None:
+            payload = _compare(analysis, pair, stage)
+            Analysis.objects.filter(pk=analysis.pk).update(
+                status=Analysis.Status.DONE,
+                progress=100,
+                stage="",
+                result=payload,
+                finished=timezone.now(),
+                seconds=time.perf_counter() - started,
+            )
+            analysis.refresh_from_db()
+            return analysis
         filters = core_filters(spec_of(analysis), dataset)
         stage(15, "reading")
         with open_log(dataset) as log:
@@ -453,6 +496,18 @@ def compute(analysis: Analysis) -> Analysis:
     )
     analysis.refresh_from_db()
     return analysis
+
+
+def _compare(analysis: Analysis, pair: tuple[FilterSpec, FilterSpec], stage: Any) -> Any:
+    from opslens.core.mining import compare_logs
+
+    dataset = analysis.dataset
+    before, after = (core_filters(spec, dataset) for spec in pair)
+    stage(15, "reading")
+    with open_log(dataset) as log:
+        stage(45, "analysing")
+        comparison = compare_logs(log, before=before, after=after)
+    return {"comparison": json.loads(json.dumps(comparison.to_dict(), default=str))}
 
 
 def extras(log: EventLog, filters: list[Filter]) -> dict[str, Any]:
@@ -630,7 +685,11 @@ def project_origin(pk: int, user: Any) -> Any:
     from opslens.web.projects.origins import OriginKind, ProjectOrigin
 
     analysis = Analysis.objects.select_related("dataset__department").filter(pk=pk).first()
-    if analysis is None or not analysis.result or not analysis.result["bottlenecks"]:
+    if analysis is None or not analysis.result:
+        return None
+    if "comparison" in analysis.result:
+        return _comparison_origin(analysis)
+    if not analysis.result.get("bottlenecks"):
         return None
     dataset = analysis.dataset
     top = analysis.result["bottlenecks"][0]
@@ -664,4 +723,62 @@ def project_origin(pk: int, user: Any) -> Any:
         department_id=dataset.department_id,
         owner_id=head.pk if head is not None else None,
         goal=_("Cut the time spent in %(step)s, measured in %(dataset)s.") % values,
+    )
+
+
+def comparison_headline(result: dict[str, Any]) -> str:
+    """The comparison in one sentence for a manager, in the active language."""
+    from opslens.web.common.templatetags.opslens import hours_of
+
+    case = result["comparison"]["case_duration_s"]
+    if case["verdict"] == "insufficient":
+        return _("Too few cases on one side to compare.")
+    values = {
+        "before": hours_of(case["median_before"]),
+        "after": hours_of(case["median_after"]),
+        "change": f"{case['relative_change'] * 100:+.0f}%" if case["relative_change"] else "±0%",
+        "p": p_text(case["p_value"]),
+    }
+    if case["verdict"] == "faster":
+        text = _(
+            "Median case duration went down from %(before)s h to %(after)s h (%(change)s), %(p)s."
+        )
+    elif case["verdict"] == "slower":
+        text = _(
+            "Median case duration went up from %(before)s h to %(after)s h (%(change)s), %(p)s."
+        )
+    else:
+        text = _(
+            "Median case duration %(before)s h before, %(after)s h after (%(change)s): "
+            "no significant change, %(p)s."
+        )
+    return text % values
+
+
+def p_text(p: float | None) -> str:
+    if p is None:
+        return "p = —"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _comparison_origin(analysis: Analysis) -> Any:
+    from opslens.web.projects.origins import OriginKind, ProjectOrigin
+
+    dataset = analysis.dataset
+    pair = comparison_specs(analysis)
+    assert pair is not None
+    headline = comparison_headline(analysis.result)
+    head = dataset.department.head
+    url = reverse("datasets:compare", args=[dataset.pk])
+    query = "&".join(q for q in (pair[0].query(prefix="a_"), pair[1].query(prefix="b_")) if q)
+    return ProjectOrigin(
+        kind=OriginKind.DATASET,
+        ref=analysis.pk,
+        label=_("%(dataset)s · before/after") % {"dataset": dataset.name},
+        url=f"{url}?{query}" if query else url,
+        summary=headline,
+        name=_("Roll out what worked (%(dataset)s)") % {"dataset": dataset.name},
+        department_id=dataset.department_id,
+        owner_id=head.pk if head is not None else None,
+        goal=_("Keep the gain measured in the comparison for all cases."),
     )

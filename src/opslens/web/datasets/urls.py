@@ -16,4 +16,5 @@ urlpatterns = [
     path("<int:pk>/fill-process/", views.fill_process, name="fill_process"),
     path("<int:pk>/report/", views.report, name="report"),
     path("<int:pk>/cases/", views.cases, name="cases"),
+    path("<int:pk>/compare/", views.compare, name="compare"),
 ]

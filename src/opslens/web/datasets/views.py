@@ -128,6 +128,62 @@ def _charts(result: dict[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def compare(request: HttpRequest, pk: int) -> HttpResponse:
+    """Two views of a dataset side by side (before/after a pilot), with the statistics."""
+    dataset = _dataset(pk)
+    if not dataset.is_ready:
+        return redirect(dataset)
+    before = FilterSpec.from_query(request.GET, prefix="a_")
+    after = FilterSpec.from_query(request.GET, prefix="b_")
+    error = ""
+    analysis = None
+    if not (before.empty and after.empty):
+        try:
+            services.core_filters(before, dataset)
+            services.core_filters(after, dataset)
+        except InputError as exc:
+            error = str(exc)
+        else:
+            if before == after:
+                error = _("The two views are the same: change the filters of one of them.")
+            else:
+                analysis = services.request_comparison(dataset, before, after)
+    result = analysis.result if analysis is not None and analysis.result else None
+    rows = []
+    if result:
+        for a in result["comparison"]["activities"]:
+            for part in ("service_s", "waiting_s"):
+                if a.get(part):
+                    a[part]["p_text"] = services.p_text(a[part]["p_value"])
+            rows.append(a)
+        case = result["comparison"]["case_duration_s"]
+        case["p_text"] = services.p_text(case["p_value"])
+    recent = [
+        (a, services.comparison_specs(a))
+        for a in dataset.analyses.filter(filters__has_key="compare", status="done")[:10]
+    ]
+    return render(
+        request,
+        "datasets/compare.html",
+        {
+            "dataset": dataset,
+            "before": before,
+            "after": after,
+            "error": error,
+            "analysis": analysis,
+            "result": result,
+            "rows": rows,
+            "headline": services.comparison_headline(result) if result else "",
+            "recent": [
+                (a, pair[0], pair[1], pair[0].query(prefix="a_") + "&" + pair[1].query(prefix="b_"))
+                for a, pair in recent
+                if pair is not None
+            ],
+            "can_edit": can_edit(request.user, dataset),
+        },
+    )
+
+
 def status(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress panel (polled by the page every second while work is under way)."""
     dataset = _dataset(pk)
