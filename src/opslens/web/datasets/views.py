@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from opslens.core.errors import InputError, OpslensError
 from opslens.core.eventlog.mapping import ROLES
-from opslens.web.common.permissions import can_create, can_edit, require_edit
+from opslens.web.common.permissions import can_create, can_edit, person_of, require_edit
 from opslens.web.common.services import history_of
 from opslens.web.datasets import services
 from opslens.web.datasets.forms import ROLE_LABELS, DatasetForm, MappingForm, UploadForm
@@ -37,7 +37,11 @@ def dataset_list(request: HttpRequest) -> HttpResponse:
 def upload(request: HttpRequest) -> HttpResponse:
     if not can_create(request.user):
         raise PermissionDenied
-    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    me = person_of(request.user)
+    initial = {"department": me.department_id} if me is not None else {}
+    form = UploadForm(
+        request.POST or None, request.FILES or None, user=request.user, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         dataset = form.save(commit=False)
         upload_file = form.cleaned_data["file"]
