@@ -161,7 +161,7 @@ class Step(models.Model):
         editable=False,
         related_name="measured_steps",
     )
-    measured_on = models.DateTimeField(_("measured"), null=True, blank=True, editable=False)
+    measured_on = models.DateTimeField(_("measured on"), null=True, blank=True, editable=False)
     origin = models.ForeignKey(
         "self",
         verbose_name=_("copied from"),
