@@ -127,7 +127,19 @@ def main() -> int:
     if args.peer:
         t = time.perf_counter()
         subprocess.run(
-            [sys.executable, str(HERE / "pm4py_figures.py"), str(source)],
+            [
+                sys.executable,
+                str(HERE / "pm4py_figures.py"),
+                str(source),
+                "--case",
+                "工单号",
+                "--activity",
+                "环节",
+                "--timestamp",
+                "结束时间",
+                "--start",
+                "开始时间",
+            ],
             check=True,
             stdout=subprocess.DEVNULL,
         )

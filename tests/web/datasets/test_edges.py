@@ -169,3 +169,27 @@ def test_cases_through_a_step_longest_first(owner: Any) -> None:
     assert rows and all("客服记录 → 投诉分级" in r["path"] for r in rows)
     seconds = [r["seconds"] for r in rows]
     assert seconds == sorted(seconds, reverse=True)
+
+
+def test_the_columns_of_a_large_text_export_are_read_from_its_head(
+    owner: Any, monkeypatch: Any
+) -> None:
+    """Reading the columns must not parse a file of several GB: beyond HEAD_BYTES only the
+    complete lines of its head are read; the import still reads every row."""
+    monkeypatch.setattr(services, "HEAD_BYTES", 10_000)
+    data = SAMPLE.read_bytes()
+    assert len(data) > 10_000
+    client = client_for(owner)
+    upload(client, "big.csv", data)
+    dataset = Dataset.objects.get()
+    assert dataset.status == Dataset.Status.MAPPING
+    assert dataset.preview["total_rows"] is None  # not counted: only the head was read
+    assert dataset.preview["columns"][:2] == ["工单号", "环节"]
+    assert len(dataset.preview["rows"]) == services.PREVIEW_ROWS
+    page = client.get(f"/datasets/{dataset.pk}/mapping/")
+    assert page.status_code == 200
+    client.post(
+        f"/datasets/{dataset.pk}/mapping/", {**dataset.mapping, "timezone": "Asia/Shanghai"}
+    )
+    dataset.refresh_from_db()
+    assert dataset.events == 1278  # the import read the whole file

@@ -138,7 +138,8 @@ def inspect(dataset: Dataset) -> Dataset:
     work = Path(tempfile.mkdtemp(prefix="opslens-inspect-"))
     con = duckdb.connect(str(work / "inspect.duckdb"))
     try:
-        raw = load_raw(con, dataset.source_path, work)
+        source, whole = _head(dataset, work)
+        raw = load_raw(con, source, work)
         columns = [c for c in raw.columns if c != "__row"]
         quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
         rows = con.execute(
@@ -155,7 +156,7 @@ def inspect(dataset: Dataset) -> Dataset:
     preview = {
         "columns": columns,
         "rows": [["" if v is None else str(v) for v in row] for row in rows],
-        "total_rows": int(total[0]) if total else 0,
+        "total_rows": int(total[0]) if total and whole else None,
     }
     _set(
         dataset,
@@ -165,6 +166,26 @@ def inspect(dataset: Dataset) -> Dataset:
         mapping={k: v for k, v in suggestion.as_dict().items() if v},
     )
     return dataset
+
+
+HEAD_BYTES = 4 * 2**20
+
+
+def _head(dataset: Dataset, work: Path) -> tuple[Path, bool]:
+    """The file to read the columns from, and whether it is the whole file: a text export
+    larger than a few MB is cut after its last complete line within the first 4 MB, so that
+    reading the columns of a file of several GB takes a moment, not a minute."""
+    path = dataset.source_path
+    if dataset.source_format not in ("csv", "tsv", "txt") or path.stat().st_size <= HEAD_BYTES:
+        return path, True
+    with path.open("rb") as fh:
+        head = fh.read(HEAD_BYTES)
+    cut = head.rfind(b"\n")
+    if cut <= 0:
+        return path, True
+    target = work / f"head.{dataset.source_format}"
+    target.write_bytes(head[: cut + 1])
+    return target, False
 
 
 # --- step 2: the import ---------------------------------------------------------------------
