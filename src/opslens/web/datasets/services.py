@@ -540,7 +540,13 @@ def extras(log: EventLog, filters: list[Filter]) -> dict[str, Any]:
 
     relation = "events"
     if filters:
-        relation = f"({ibis.to_sql(apply_filters(log.table, filters), dialect='duckdb')})"
+        # the filters are applied once, into a small table of the four columns needed
+        filtered = ibis.to_sql(apply_filters(log.table, filters), dialect="duckdb")
+        log.con.execute(
+            "CREATE OR REPLACE TEMP TABLE __extras AS "
+            f'SELECT case_id, start, "end", resource FROM ({filtered}) AS x'
+        )
+        relation = "__extras"
     weeks = log.con.execute(
         f"""
         WITH f AS (SELECT * FROM {relation} AS x),
