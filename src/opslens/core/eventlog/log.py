@@ -188,6 +188,7 @@ class EventLog:
         attributes: tuple[str, ...],
         activity_names: tuple[str, ...],
         work_dir: Path | None,
+        relation: str = "events",
     ) -> None:
         self.con = con
         self.source = source
@@ -203,6 +204,7 @@ class EventLog:
         self.attributes = attributes
         self.activity_names = activity_names
         self._work_dir = work_dir
+        self.relation = relation
         self._ibis: Any = None
         if work_dir is not None:
             self._finalizer = weakref.finalize(self, shutil.rmtree, work_dir, True)
@@ -214,7 +216,7 @@ class EventLog:
 
         if self._ibis is None:
             self._ibis = ibis.duckdb.from_connection(self.con)
-        return self._ibis.table("events")
+        return self._ibis.table(self.relation)
 
     def canonical_column(self, name: str) -> str:
         """The events' column for a source column name (``处理人`` → ``resource``)."""

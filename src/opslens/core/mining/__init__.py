@@ -8,6 +8,7 @@ slices of a log (before/after a change), :func:`compare_samples` two samples of 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from typing import Literal
 
@@ -98,7 +99,7 @@ def analyze(
     if engine == "fast":
         from opslens.core.mining.fast import aggregate_fast
 
-        relation: str = "events"
+        relation: str = log.relation
         rows: int | None = log.activity_instances
         if filters:
             import ibis
@@ -124,4 +125,53 @@ def analyze(
         open_instances=log.open_instances,
         top_variants=top_variants,
         source=log.source,
+    )
+
+
+_restricted = itertools.count(1)
+
+
+def restrict_log(log: EventLog, filters: Iterable[Filter]) -> EventLog:
+    """``log`` narrowed to the events that ``filters`` keep, computed once.
+
+    The filtered events are materialised as a temporary table on the log's own DuckDB
+    connection, so that several computations over one view of a log (the figures, counts per
+    week, a resource's workload, a comparison) apply the filters once instead of each time.
+    ``analyze(restrict_log(log, f))`` gives the figures of ``analyze(log, filters=f)``. The
+    returned log shares the connection: it lives as long as ``log`` and must not be closed on its
+    own. Without filters it is ``log`` itself. :class:`InsufficientDataError` when no event is
+    left.
+    """
+    filters = list(filters)
+    if not filters:
+        return log
+    import ibis
+
+    from opslens.core.errors import InsufficientDataError
+    from opslens.core.eventlog.log import EventLog as _EventLog
+
+    name = f"__restricted_{next(_restricted)}"
+    sql = ibis.to_sql(apply_filters(log.table, filters), dialect="duckdb")
+    log.con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+    counted = log.con.execute(f"SELECT count(*) FROM {name}").fetchone()
+    instances = int(counted[0]) if counted else 0
+    if instances == 0:
+        log.con.execute(f"DROP TABLE {name}")
+        raise InsufficientDataError("no events are left to analyse (check the filters)")
+    return _EventLog(
+        con=log.con,
+        source=log.source,
+        raw=log.raw,
+        mapping=log.mapping,
+        timezone=log.timezone,
+        lifecycle=log.lifecycle,
+        events=log.events,
+        activity_instances=instances,
+        rejected_rows=log.rejected_rows,
+        rejections=log.rejections,
+        open_instances=log.open_instances,
+        attributes=log.attributes,
+        activity_names=log.activity_names,
+        work_dir=None,
+        relation=name,
     )

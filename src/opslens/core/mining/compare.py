@@ -434,7 +434,7 @@ def _slice(log: EventLog, filters: list[Filter], side: str) -> _Slice:
     names = list(log.activity_names)
     n_act = len(names)
     atomic = log.lifecycle == "atomic"
-    relation = "events"
+    relation = log.relation
     rows: int | None = log.activity_instances
     if filters:
         import ibis

@@ -42,6 +42,7 @@ from opslens.core.mining import (
     TimeRangeFilter,
     VariantFilter,
     analyze,
+    restrict_log,
 )
 from opslens.web.datasets.models import Analysis, Dataset
 
@@ -493,9 +494,10 @@ def compute(analysis: Analysis) -> Analysis:
         stage(15, "reading")
         with open_log(dataset) as log:
             stage(45, "analysing")
-            result = analyze(log, filters=filters, top_variants=25)
+            view = restrict_log(log, filters)  # the filters applied once, for both
+            result = analyze(view, top_variants=25)
             stage(75, "analysing")
-            more = extras(log, filters)
+            more = extras(view)
         stage(85, "drawing")
         result = replace(result, source=dataset.name)
         payload = json.loads(result.to_json(indent=None))
@@ -531,22 +533,11 @@ def _compare(analysis: Analysis, pair: tuple[FilterSpec, FilterSpec], stage: Any
     return {"comparison": json.loads(json.dumps(comparison.to_dict(), default=str))}
 
 
-def extras(log: EventLog, filters: list[Filter]) -> dict[str, Any]:
+def extras(log: EventLog) -> dict[str, Any]:
     """What the figures of the contract do not hold: events and cases per week, and each
-    resource's workload (instances, cases, hours of work) — for the page's charts."""
-    import ibis
-
-    from opslens.core.mining import apply_filters
-
-    relation = "events"
-    if filters:
-        # the filters are applied once, into a small table of the four columns needed
-        filtered = ibis.to_sql(apply_filters(log.table, filters), dialect="duckdb")
-        log.con.execute(
-            "CREATE OR REPLACE TEMP TABLE __extras AS "
-            f'SELECT case_id, start, "end", resource FROM ({filtered}) AS x'
-        )
-        relation = "__extras"
+    resource's workload (instances, cases, hours of work) — for the page's charts. ``log`` is
+    the view (see :func:`~opslens.core.mining.restrict_log`)."""
+    relation = log.relation
     weeks = log.con.execute(
         f"""
         WITH f AS (SELECT * FROM {relation} AS x),
