@@ -76,8 +76,10 @@ class Session:
             self.errors.append(message.text)
 
     def _request(self, request: Any) -> None:
-        if not request.url.startswith(self.base) and not request.url.startswith("data:"):
-            self.offsite.append(request.url)
+        # data: and this origin's blob: URLs (a downloaded map) never leave the page
+        url = request.url
+        if not url.startswith((self.base, "data:", "blob:" + self.base)):
+            self.offsite.append(url)
 
     def shot(self, name: str) -> None:
         if self.shots is not None:

@@ -79,6 +79,25 @@ def test_upload_map_filter_compare_and_open_a_project(
     page.wait_for_function("() => document.querySelector('[data-testid=weeks-chart] svg') !== null")
     s.shot("dataset-en")
 
+    # click an activity on the map: the cases through it are listed beside the bottlenecks
+    node = frame.locator("#map-svg g.nodes > g", has_text="技术处理").first
+    node.click()
+    box = page.locator("[data-testid=cases-box]")
+    box.locator("tbody tr").first.wait_for()
+    assert box.locator("tbody tr").count() > 0
+    assert page.input_value("#case-activity") == "技术处理"
+
+    # the map as drawn, as SVG and as PNG
+    with page.expect_download() as svg_download:
+        frame.locator("#map-svg-download").click()
+    svg_text = Path(svg_download.value.path()).read_text(encoding="utf-8")
+    assert svg_text.startswith("<svg") and "技术处理" in svg_text
+    assert svg_download.value.suggested_filename.endswith(".svg")
+    with page.expect_download() as png_download:
+        frame.locator("#map-png-download").click()
+    png = Path(png_download.value.path()).read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+
     # click a variant: the view keeps only its cases, and the address says so
     first = page.locator("[data-testid=variants] tbody tr").first
     cases = int(first.locator("td").nth(2).inner_text().replace(",", ""))

@@ -84,6 +84,9 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "paths": "Paths",
         "paths_readout": "{shown} of {total} paths · frequency ≥ {min} · {nodes} activities",
         "fit": "Fit to view",
+        "download_svg": "SVG",
+        "download_png": "PNG",
+        "download_title": "Download the map as it is shown",
         "map_hint": "Drag to pan · wheel to zoom · hover or click a node or path",
         "details": "Details",
         "details_hint": "Click an activity or a path to see its statistics here.",
@@ -170,6 +173,9 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "paths": "路径",
         "paths_readout": "显示 {shown} / {total} 条路径 · 频次 ≥ {min} · {nodes} 个活动",
         "fit": "适应窗口",
+        "download_svg": "SVG",
+        "download_png": "PNG",
+        "download_title": "按当前显示下载流程图",
         "map_hint": "拖动平移 · 滚轮缩放 · 悬停或点击节点、路径查看统计",
         "details": "详情",
         "details_hint": "点击活动或路径，在此查看其统计数据。",
@@ -832,6 +838,10 @@ def _map_html(lab: Mapping[str, str]) -> str:
         '<input type="range" id="path-slider" min="0" max="100" step="1" value="0"></label>'
         '<span id="path-readout"></span>'
         f'<button type="button" class="plain" id="map-fit">{_e(lab["fit"])}</button>'
+        f'<button type="button" class="plain" id="map-svg-download" '
+        f'title="{_e(lab["download_title"])}">{_e(lab["download_svg"])}</button>'
+        f'<button type="button" class="plain" id="map-png-download" '
+        f'title="{_e(lab["download_title"])}">{_e(lab["download_png"])}</button>'
         f'<span class="hint">{_e(lab["map_hint"])}</span>'
         "</div>"
         '<div class="map-wrap">'

@@ -129,6 +129,8 @@
   var btnFreq = document.getElementById("mode-frequency");
   var btnDur = document.getElementById("mode-duration");
   var btnFit = document.getElementById("map-fit");
+  var btnSvg = document.getElementById("map-svg-download");
+  var btnPng = document.getElementById("map-png-download");
 
   var acts = D.activities;
   var edges = D.edges;
@@ -617,6 +619,81 @@
       if (stats) fillStats(details, stats);
     }
     applySelection();
+    tellEmbedder(key);
+  }
+
+  /* a page that shows this report in a frame (the workbench) can list the cases behind a
+   * selected activity or path: it is told what was selected, same origin only */
+  function tellEmbedder(key) {
+    if (window.parent === window || !window.location.origin || window.location.origin === "null") return;
+    var message = { source: "opslens-map", activity: null, from: null, to: null };
+    if (key !== null && key.charAt(0) === "n") {
+      message.activity = nodeViews[key].n.a.name;
+    } else if (key !== null) {
+      edgeViews.forEach(function (ev) {
+        if (ev.key === key && ev.model.kind === "dfg") {
+          message.from = acts[ev.model.s].name;
+          message.to = acts[ev.model.t].name;
+        }
+      });
+    }
+    window.parent.postMessage(message, window.location.origin);
+  }
+
+  /* the whole map as drawn (mode, slider, selection), without the pan and zoom */
+  function exportSvg() {
+    var clone = svg.cloneNode(true);
+    var vp = clone.querySelector(".viewport");
+    if (vp) vp.removeAttribute("transform");
+    var w = Math.ceil(layout.width);
+    var h = Math.ceil(layout.height);
+    clone.setAttribute("xmlns", SVGNS);
+    clone.setAttribute("width", String(w));
+    clone.setAttribute("height", String(h));
+    clone.setAttribute("viewBox", "0 0 " + w + " " + h);
+    clone.removeAttribute("class");
+    var sample = svg.querySelector("text");
+    var font = sample ? window.getComputedStyle(sample).fontFamily : "sans-serif";
+    var style = document.createElementNS(SVGNS, "style");
+    style.textContent = "text{font-family:" + font + ";}.edge-hit{display:none}.dim{opacity:.25}";
+    clone.insertBefore(style, clone.firstChild);
+    var bg = document.createElementNS(SVGNS, "rect");
+    bg.setAttribute("width", "100%");
+    bg.setAttribute("height", "100%");
+    bg.setAttribute("fill", "#ffffff");
+    clone.insertBefore(bg, style.nextSibling);
+    return { text: new XMLSerializer().serializeToString(clone), width: w, height: h };
+  }
+
+  function save(blob, name) {
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+  }
+
+  function download(kind) {
+    if (!layout) return;
+    var out = exportSvg();
+    var name = (document.title || "process-map").replace(/[\\/:*?"<>|]+/g, "_") + "-" + mode;
+    var svgBlob = new Blob([out.text], { type: "image/svg+xml;charset=utf-8" });
+    if (kind === "svg") { save(svgBlob, name + ".svg"); return; }
+    var img = new Image();
+    var url = URL.createObjectURL(svgBlob);
+    img.onload = function () {
+      var scale = 2;
+      var canvas = document.createElement("canvas");
+      canvas.width = out.width * scale;
+      canvas.height = out.height * scale;
+      var ctx = canvas.getContext("2d");
+      ctx.scale(scale, scale);
+      ctx.drawImage(img, 0, 0);
+      URL.revokeObjectURL(url);
+      canvas.toBlob(function (png) { if (png) save(png, name + ".png"); }, "image/png");
+    };
+    img.src = url;
   }
 
   function applySelection() {
@@ -753,6 +830,8 @@
     btnFreq.addEventListener("click", function () { mode = "frequency"; applyMode(); if (selected) select(selected); });
     btnDur.addEventListener("click", function () { mode = "duration"; applyMode(); if (selected) select(selected); });
     btnFit.addEventListener("click", fit);
+    if (btnSvg) btnSvg.addEventListener("click", function () { download("svg"); });
+    if (btnPng) btnPng.addEventListener("click", function () { download("png"); });
     var timer = null;
     slider.addEventListener("input", function () {
       if (timer !== null) clearTimeout(timer);
