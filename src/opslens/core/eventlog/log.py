@@ -9,6 +9,7 @@ an activity or a readable time are rejected, counted and listed, never silently 
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import weakref
@@ -19,9 +20,15 @@ from typing import TYPE_CHECKING, Any, Literal
 import duckdb
 import pyarrow as pa
 
-from opslens.core.errors import ConfigError, InsufficientDataError
+from opslens.core.errors import ConfigError, InsufficientDataError, UnreadableFileError
 from opslens.core.eventlog.mapping import ColumnMapping, suggest_mapping
-from opslens.core.eventlog.readers import Format, RawSource, load_raw
+from opslens.core.eventlog.readers import (
+    Format,
+    RawSource,
+    load_raw,
+    no_events_message,
+    use_csv_scan,
+)
 from opslens.core.sql import quote_ident as _q
 from opslens.core.sql import quote_str as _s
 
@@ -249,15 +256,28 @@ class EventLog:
         )
 
 
+def _memory_budget() -> str:
+    """A quarter of this machine's memory, at least 1 GiB (``OPSLENS_MEMORY_LIMIT`` overrides)."""
+    given = os.environ.get("OPSLENS_MEMORY_LIMIT", "").strip()
+    if given:
+        return given
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "4GB"
+    return f"{max(1024, total // 4 // 2**20)}MB"
+
+
 def _connect(timezone: str, work_dir: Path | None) -> duckdb.DuckDBPyConnection:
     config: dict[str, str | bool | int | float | list[str]] = {
         "autoinstall_known_extensions": "false",
         "autoload_known_extensions": "true",
     }
-    # With a work directory the database lives there, so tables made from text sources are
-    # buffer-managed on disk and a file larger than memory never has to fit in it.
-    database = str(work_dir / "log.duckdb") if work_dir is not None else ":memory:"
-    con = duckdb.connect(database, config=config)
+    if work_dir is not None:
+        # Tables made from text sources are buffer-managed: past this budget DuckDB spills
+        # their blocks to the work directory, so a file larger than memory never has to fit.
+        config["memory_limit"] = _memory_budget()
+    con = duckdb.connect(":memory:", config=config)
     con.execute("SET enable_progress_bar = false")
     try:
         con.execute(f"SET TimeZone = {_s(timezone)}")
@@ -364,9 +384,7 @@ def _canonicalise(
     )
 
     # One row per source row, with parsed values and the first reason to reject it (if any).
-    con.execute(
-        f"""
-        CREATE OR REPLACE {"TABLE" if raw.format == "csv" else "VIEW"} parsed AS
+    select = f"""
         SELECT *,
           CASE
             WHEN case_id IS NULL THEN 'case'
@@ -376,7 +394,7 @@ def _canonicalise(
             WHEN start IS NOT NULL AND start > "end" THEN 'start_after_end'
           END AS __problem
         FROM (
-          SELECT __row AS row,
+          SELECT __ROW_PLACEHOLDER__
                  {_text_sql(chosen.case, types[chosen.case])} AS case_id,
                  {_text_sql(chosen.activity, types[chosen.activity])} AS activity,
                  {start_sql} AS start,
@@ -386,10 +404,13 @@ def _canonicalise(
                  {instance_sql} AS __instance,
                  {start_given} AS start_given
                  {attr_sql}
-          FROM raw
+          FROM __SOURCE_PLACEHOLDER__
         )
         """
-    )
+    if raw.scans:
+        _parse_csv(con, raw, select, source)
+    else:
+        con.execute("CREATE OR REPLACE VIEW parsed AS " + _fill(select, "__row AS row,", "raw"))
     stats = con.execute(
         """
         SELECT count(*) FILTER (WHERE __problem IS NULL),
@@ -402,6 +423,8 @@ def _canonicalise(
     ).fetchall()[0]
     assert stats is not None
     valid, rejected, n_start, n_complete = (int(x) for x in stats[:4])
+    if valid + rejected == 0:
+        raise InsufficientDataError(no_events_message(source))
     activity_names = tuple(sorted(stats[4] or ()))
     rejections = _list_rejections(con, chosen, source) if rejected else ()
     if valid == 0:
@@ -453,6 +476,28 @@ def _canonicalise(
         attributes=attributes,
         activity_names=activity_names,
         work_dir=work_dir,
+    )
+
+
+def _fill(select: str, row: str, source: str) -> str:
+    return select.replace("__ROW_PLACEHOLDER__", row).replace("__SOURCE_PLACEHOLDER__", source)
+
+
+def _parse_csv(con: duckdb.DuckDBPyConnection, raw: RawSource, select: str, source: str) -> None:
+    """Parse a CSV file in one parallel pass into a table; its ``rowid`` is the record's
+    position (a table keeps insertion order), so the spreadsheet row is ``rowid + 2``."""
+    for i, scan in enumerate(raw.scans):
+        try:
+            con.execute("CREATE OR REPLACE TABLE __parsed AS " + _fill(select, "", scan))
+            break
+        except duckdb.Error as exc:
+            if i == len(raw.scans) - 1:
+                raise UnreadableFileError(
+                    f"not a readable CSV file: {' '.join(str(exc).split())[:300]}", file=source
+                ) from None
+            use_csv_scan(con, raw.scans[i + 1])  # rejected rows are looked up the same way
+    con.execute(
+        "CREATE OR REPLACE VIEW parsed AS SELECT CAST(rowid + 2 AS BIGINT) AS row, * FROM __parsed"
     )
 
 

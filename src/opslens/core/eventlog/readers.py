@@ -3,9 +3,10 @@
 Every reader yields the same thing — a relation named ``raw`` on the log's DuckDB connection with
 the file's columns (CSV and XLSX cells as text) and ``__row``, the record's position: the
 spreadsheet row for CSV and XLSX (the header is row 1, so the first record is row 2), the 1-based
-record number for Parquet and XES. CSV is streamed into a table of the log's DuckDB database in
-the work directory (buffer-managed on disk) and XES into Parquet files there, chunk by chunk, so
-a file larger than memory never has to fit in it.
+record number for Parquet and XES. A CSV file is not copied: ``raw`` reads it where it is, and the
+log parses it in one parallel pass (:attr:`RawSource.scans`) into a table that the connection's
+buffer manager spills to the work directory past its memory limit; XES is streamed into Parquet
+files there, chunk by chunk, so a file larger than memory never has to fit in it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,15 @@ import pyarrow as pa
 from opslens.core.errors import InsufficientDataError, UnreadableFileError
 from opslens.core.sql import quote_str
 
-__all__ = ["Format", "RawSource", "detect_encoding", "detect_format", "load_raw"]
+__all__ = [
+    "Format",
+    "RawSource",
+    "detect_encoding",
+    "detect_format",
+    "load_raw",
+    "no_events_message",
+    "use_csv_scan",
+]
 
 Format = Literal["csv", "xlsx", "parquet", "xes"]
 
@@ -42,6 +51,11 @@ class RawSource:
     columns: tuple[str, ...]
     encoding: str | None = None
     delimiter: str | None = None
+    #: CSV only: the table expressions that read the file, to try in this order. The log parses
+    #: the file in one pass over the first that succeeds; its table's ``rowid`` is the record's
+    #: position, so ``__row`` is ``rowid + 2``. (``raw`` numbers the records with a serial
+    #: window, for the rare look-up of a rejected row's text.)
+    scans: tuple[str, ...] = ()
 
 
 def detect_format(path: Path) -> Format:
@@ -173,26 +187,32 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, work_dir: Path) -> Raw
     )
     # The parallel reader first; rows with missing trailing fields need null padding, which
     # DuckDB only combines with quoted newlines in its serial reader.
-    attempts = [
+    scans: tuple[str, ...] = (
         f"read_csv({common}, strict_mode = false)",
         f"read_csv({common}, strict_mode = false, null_padding = true, parallel = false)",
-    ]
-    for i, reader in enumerate(attempts):
+    )
+    for i, scan in enumerate(scans):
         try:
-            # A table keeps insertion order, so rowid is the record's position; unlike a
-            # row_number() window this lets DuckDB read the file on every core.
-            con.execute(f"CREATE OR REPLACE TABLE raw_csv AS SELECT * FROM {reader}")
+            use_csv_scan(con, scan)
+            cols = _columns(con)  # sniffs the dialect and the header, reads no further
+            any_record = con.execute(f"SELECT 1 FROM {scan} LIMIT 1").fetchall()
+            scans = scans[i:]
             break
         except duckdb.Error as exc:
-            if i == len(attempts) - 1:
+            if i == len(scans) - 1:
                 raise UnreadableFileError(
                     f"not a readable CSV file: {' '.join(str(exc).split())[:300]}", file=str(path)
                 ) from None
+    if not any_record:
+        raise InsufficientDataError(no_events_message(path))
+    return RawSource("csv", cols, encoding=encoding, delimiter=delimiter, scans=scans)
+
+
+def use_csv_scan(con: duckdb.DuckDBPyConnection, scan: str) -> None:
+    """Point ``raw`` at a CSV table expression, its records numbered as spreadsheet rows."""
     con.execute(
-        "CREATE OR REPLACE VIEW raw AS SELECT CAST(rowid + 2 AS BIGINT) AS __row, * FROM raw_csv"
+        f"CREATE OR REPLACE VIEW raw AS SELECT row_number() OVER () + 1 AS __row, * FROM {scan}"
     )
-    cols = _columns(con)
-    return RawSource("csv", cols, encoding=encoding, delimiter=delimiter)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -337,7 +357,13 @@ def load_raw(
         raw = _load_parquet(con, path)
     else:
         raw = _load_xes(con, path, work_dir)
+    if fmt == "csv":
+        return raw  # counted by the one pass that parses it
     count = con.execute("SELECT count(*) FROM raw").fetchall()[0]
     if not count or count[0] == 0:
-        raise InsufficientDataError(f"{path}: the file holds no events (only a header or nothing)")
+        raise InsufficientDataError(no_events_message(path))
     return raw
+
+
+def no_events_message(path: Path | str) -> str:
+    return f"{path}: the file holds no events (only a header or nothing)"
