@@ -155,3 +155,39 @@ def test_weekly_counts_and_resource_workload_add_up(owner: Any) -> None:
     assert hours == sorted(hours, reverse=True)
     page = client_for(owner).get(dataset.get_absolute_url()).content.decode()
     assert 'data-testid="weeks-chart"' in page and 'data-testid="resources-chart"' in page
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kathmandu", "America/New_York", "Asia/Shanghai"])
+def test_weeks_are_the_weeks_of_the_datasets_zone(zone: str) -> None:
+    """Events just before and after Monday 00:00 local time (a +5:45 zone, a zone whose offset
+    changes in the period) land in the week each one has there, as truncating its own time."""
+    import pyarrow as pa
+
+    from opslens.core.eventlog import event_log_from_arrow
+    from opslens.core.mining import restrict_log
+
+    local = [
+        "2024-03-10 23:59:00",  # Sunday night: the week of 4 March
+        "2024-03-11 00:00:00",  # Monday 00:00: the week of 11 March (New York has just gone to DST)
+        "2024-03-11 00:14:00",
+        "2024-03-17 23:45:00",
+        "2024-03-18 00:15:00",
+        "2024-11-03 23:59:30",
+        "2024-11-04 00:00:30",  # New York back on standard time the day before
+    ]
+    table = pa.table(
+        {
+            "case": [f"c{i}" for i in range(len(local))],
+            "activity": ["a"] * len(local),
+            "time": local,
+        }
+    )
+    with event_log_from_arrow(table, timezone=zone) as log:
+        weeks = services.extras(restrict_log(log, []))["weeks"]
+        expected = log.con.execute(
+            """SELECT date_trunc('week', "end")::DATE AS w, count(*) FROM events
+               GROUP BY w ORDER BY w"""
+        ).fetchall()
+    assert [(w, e) for w, e, _c in weeks] == [(w.isoformat(), n) for w, n in expected]
+    assert [w for w, _e, _c in weeks][:2] == ["2024-03-04", "2024-03-11"]
+    assert sum(c for _w, _e, c in weeks) == len(local)
