@@ -313,6 +313,14 @@ def read_event_log(
         con = _connect(tz, work_dir)
         raw = load_raw(con, path, work_dir, format)
         log = _canonicalise(con, raw, str(path), mapping, tz, work_dir)
+    except duckdb.OutOfMemoryException:
+        if con is not None:
+            con.close()
+        shutil.rmtree(work_dir, ignore_errors=True)
+        raise ConfigError(
+            f"{path}: not enough memory to read this file within the budget of "
+            f"{_memory_budget()} (set OPSLENS_MEMORY_LIMIT higher)"
+        ) from None
     except BaseException:
         if con is not None:
             con.close()
@@ -490,6 +498,8 @@ def _parse_csv(con: duckdb.DuckDBPyConnection, raw: RawSource, select: str, sour
         try:
             con.execute("CREATE OR REPLACE TABLE __parsed AS " + _fill(select, "", scan))
             break
+        except duckdb.OutOfMemoryException:
+            raise  # reported by read_event_log, with the budget
         except duckdb.Error as exc:
             if i == len(raw.scans) - 1:
                 raise UnreadableFileError(

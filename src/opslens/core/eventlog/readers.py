@@ -198,6 +198,8 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, work_dir: Path) -> Raw
             any_record = con.execute(f"SELECT 1 FROM {scan} LIMIT 1").fetchall()
             scans = scans[i:]
             break
+        except duckdb.OutOfMemoryException:
+            raise  # the log reports it, with its budget
         except duckdb.Error as exc:
             if i == len(scans) - 1:
                 raise UnreadableFileError(
