@@ -37,3 +37,25 @@ def test_too_small_a_budget_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     write_complaints(path, cases=100_000, seed=5)
     with pytest.raises(ConfigError, match=r"not enough memory .* OPSLENS_MEMORY_LIMIT"):
         read_event_log(path, timezone="Asia/Shanghai")
+
+
+def test_in_memory_copy_gives_the_same_figures_and_closes_with_its_source(tmp_path: Path) -> None:
+    from opslens.core.mining import TimeRangeFilter, analyze, restrict_log
+
+    path = tmp_path / "工单.csv"
+    write_complaints(path, cases=2_000, seed=11)
+    with read_event_log(path, timezone="Asia/Shanghai") as log:
+        expected = analyze(log).to_json()
+        since = log.con.execute('SELECT min("end") FROM events').fetchall()[0][0]
+        filtered = analyze(restrict_log(log, [TimeRangeFilter(since, None)])).to_json()
+    log = read_event_log(path, timezone="Asia/Shanghai")
+    hot = log.in_memory()
+    assert hot.relation != "events" and hot.con is log.con
+    tables = hot.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    assert (hot.relation,) in tables
+    assert analyze(hot).to_json() == expected
+    assert analyze(restrict_log(hot, [TimeRangeFilter(since, None)])).to_json() == filtered
+    work = log._work_dir
+    assert work is not None and work.exists()
+    hot.close()
+    assert not work.exists()

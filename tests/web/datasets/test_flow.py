@@ -191,3 +191,30 @@ def test_weeks_are_the_weeks_of_the_datasets_zone(zone: str) -> None:
     assert [(w, e) for w, e, _c in weeks] == [(w.isoformat(), n) for w, n in expected]
     assert [w for w, _e, _c in weeks][:2] == ["2024-03-04", "2024-03-11"]
     assert sum(c for _w, _e, c in weeks) == len(local)
+
+
+def test_filter_changes_reuse_the_events_held_open_and_leave_no_tables(owner: Any) -> None:
+    """After the import, filter changes work on the events the worker holds in memory: the
+    Parquet is not opened again, and each view's temporary table is dropped after use."""
+    from unittest import mock
+
+    dataset = ready_dataset(owner)
+    client = client_for(owner)
+    with mock.patch.object(services, "open_log", side_effect=AssertionError("re-read")):
+        for query in ("with=技术处理", "min_d=1d", "attr=部门=客服部"):
+            client.get(f"{dataset.get_absolute_url()}?{query}")
+    analyses = Analysis.objects.filter(dataset=dataset).exclude(key=services.FilterSpec().key)
+    assert [a.status for a in analyses] == [Analysis.Status.DONE] * 3
+    held = services.hot_log._log
+    assert held is not None
+    temporary = held.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary")
+    assert not [t for (t,) in temporary.fetchall() if t.startswith("__restricted")]
+
+    # a new import of the dataset replaces what is held; a deleted dataset is let go
+    services.hot_log.drop()
+    with mock.patch.object(services, "open_log", wraps=services.open_log) as opened:
+        client.get(f"{dataset.get_absolute_url()}?max_d=10d")
+        client.get(f"{dataset.get_absolute_url()}?max_d=20d")
+    assert opened.call_count == 1
+    services.hot_log.forget(dataset.pk)
+    assert services.hot_log._log is None

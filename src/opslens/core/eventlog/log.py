@@ -213,6 +213,7 @@ class EventLog:
         self._work_dir = work_dir
         self.relation = relation
         self._ibis: Any = None
+        self._owner: EventLog | None = None
         if work_dir is not None:
             self._finalizer = weakref.finalize(self, shutil.rmtree, work_dir, True)
 
@@ -238,10 +239,39 @@ class EventLog:
             'SELECT * FROM events ORDER BY case_id, start, "end", row'
         ).to_arrow_table()
 
+    def in_memory(self) -> EventLog:
+        """This log with its events copied once into a table of its connection (which spills
+        to the work directory past the memory budget), for many analyses of one file: each
+        then reads typed columns instead of decoding the file again. Shares the connection;
+        closing either closes both."""
+        name = f"__events_in_memory_{id(self):x}"
+        self.con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {self.relation}")
+        twin = EventLog(
+            con=self.con,
+            source=self.source,
+            raw=self.raw,
+            mapping=self.mapping,
+            timezone=self.timezone,
+            lifecycle=self.lifecycle,
+            events=self.events,
+            activity_instances=self.activity_instances,
+            rejected_rows=self.rejected_rows,
+            rejections=self.rejections,
+            open_instances=self.open_instances,
+            attributes=self.attributes,
+            activity_names=self.activity_names,
+            work_dir=None,
+            relation=name,
+        )
+        twin._owner = self  # the work directory lives as long as either
+        return twin
+
     def close(self) -> None:
         self.con.close()
         if self._work_dir is not None:
             self._finalizer()
+        if self._owner is not None:
+            self._owner.close()
 
     def __enter__(self) -> EventLog:
         return self

@@ -16,8 +16,9 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from datetime import time as dtime
@@ -269,8 +270,10 @@ def import_events(dataset: Dataset) -> Dataset:
                 dataset=dataset, key=FilterSpec().key, filters=FilterSpec().as_dict()
             )
         compute(first, log=log)
-    finally:
+    except BaseException:
         log.close()
+        raise
+    hot_log.keep(dataset, log)  # the next filter change starts from these events
     return dataset
 
 
@@ -466,6 +469,62 @@ def open_log(dataset: Dataset) -> EventLog:
     return read_event_log(dataset.events_path, CANONICAL, timezone=zone)
 
 
+class _HotLog:
+    """The events of the dataset analysed last, kept open in memory by the process that runs
+    the analyses (the worker), so that a filter change does not read and decode the Parquet
+    again: one dataset at a time, replaced when another is analysed or its file changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._key: tuple[int, str, int] | None = None
+        self._log: EventLog | None = None
+
+    @staticmethod
+    def _key_of(dataset: Dataset) -> tuple[int, str, int] | None:
+        path = dataset.events_path
+        try:
+            return (dataset.pk, str(path), path.stat().st_mtime_ns)
+        except OSError:
+            return None
+
+    def forget(self, dataset_pk: int) -> None:
+        """Let go of a deleted dataset's events."""
+        with self._lock:
+            if self._key is not None and self._key[0] == dataset_pk:
+                self.drop()
+
+    @contextlib.contextmanager
+    def use(self, dataset: Dataset) -> Iterator[EventLog]:
+        with self._lock:
+            key = self._key_of(dataset)
+            if self._log is None or key is None or key != self._key:
+                self.drop()
+                log = open_log(dataset)
+                try:
+                    self._log = log.in_memory()
+                except BaseException:
+                    log.close()
+                    raise
+                self._key = key
+            assert self._log is not None
+            yield self._log
+
+    def keep(self, dataset: Dataset, log: EventLog) -> None:
+        """Hold ``log`` (the import's, just read) as the dataset's events from now on."""
+        with self._lock:
+            self.drop()
+            self._key, self._log = self._key_of(dataset), log
+
+    def drop(self) -> None:
+        with self._lock:
+            if self._log is not None:
+                self._log.close()
+            self._key, self._log = None, None
+
+
+hot_log = _HotLog()
+
+
 class _Query(dict):  # type: ignore[type-arg]
     def getlist(self, key: str) -> list[str]:
         value = self.get(key, [])
@@ -504,12 +563,16 @@ def compute(analysis: Analysis, log: EventLog | None = None) -> Analysis:
             return analysis
         filters = core_filters(spec_of(analysis), dataset)
         stage(15, "reading")
-        with contextlib.nullcontext(log) if log is not None else open_log(dataset) as events:
+        with contextlib.nullcontext(log) if log is not None else hot_log.use(dataset) as events:
             stage(45, "analysing")
             view = restrict_log(events, filters)  # the filters applied once, for both
-            result = analyze(view, top_variants=25)
-            stage(75, "analysing")
-            more = extras(view)
+            try:
+                result = analyze(view, top_variants=25)
+                stage(75, "analysing")
+                more = extras(view)
+            finally:
+                if view is not events:
+                    events.con.execute(f"DROP TABLE IF EXISTS {view.relation}")
         stage(85, "drawing")
         result = replace(result, source=dataset.name)
         payload = json.loads(result.to_json(indent=None))
@@ -539,7 +602,7 @@ def _compare(analysis: Analysis, pair: tuple[FilterSpec, FilterSpec], stage: Any
     dataset = analysis.dataset
     before, after = (core_filters(spec, dataset) for spec in pair)
     stage(15, "reading")
-    with open_log(dataset) as log:
+    with hot_log.use(dataset) as log:
         stage(45, "analysing")
         comparison = compare_logs(log, before=before, after=after)
     return {"comparison": json.loads(json.dumps(comparison.to_dict(), default=str))}

@@ -250,6 +250,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
     require_edit(request.user, dataset)
     if request.method == "POST":
         folder = dataset.folder
+        services.hot_log.forget(dataset.pk)
         dataset.delete()
         shutil.rmtree(folder, ignore_errors=True)
         messages.success(request, _("Dataset deleted."))
