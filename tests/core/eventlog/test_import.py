@@ -503,3 +503,37 @@ def test_xes_key_with_different_types_in_different_chunks(
         ("c2", "high", 2),
     ]
     assert rows[0]["end"] == utc(2024, 6, 2, 7, 0)
+
+
+@pytest.mark.parametrize(
+    "zone", ["Asia/Shanghai", "Asia/Kathmandu", "America/New_York", "Africa/Casablanca", "UTC"]
+)
+def test_naive_times_are_the_zones_instants_before_and_after_its_last_change(
+    tmp_path: Path, zone: str
+) -> None:
+    """Naive times after a zone's last offset change are converted by arithmetic, earlier ones
+    (Shanghai's summer time until 1991, New York's every year) by the zone's rules: both give the
+    instant Python's zoneinfo gives, also for ISO text with an offset and for ``Z``."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    naive = [
+        datetime(1988, 7, 1, 12, 0),  # Shanghai in summer time (+9)
+        datetime(1991, 9, 16, 0, 30),
+        datetime(1991, 9, 17, 12, 0),
+        datetime(1992, 1, 1, 0, 0),
+        datetime(2024, 3, 10, 12, 0),  # New York: the day summer time starts
+        datetime(2024, 6, 2, 9, 0, 5, 123456),
+        datetime(2024, 11, 3, 12, 0),
+    ]
+    lines = [f"c{i},A,{d.isoformat(sep=' ')}" for i, d in enumerate(naive)]
+    lines += ["z1,A,2024-06-02T09:00:00Z", "z2,A,2024-06-02 09:00:00+05:45"]
+    path = tmp_path / "log.csv"
+    path.write_text("case,activity,time\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    with read_event_log(path, timezone=zone) as log:
+        got = {r["case_id"]: r["end"] for r in events(log)}
+    for i, d in enumerate(naive):
+        assert got[f"c{i}"] == d.replace(tzinfo=tz).astimezone(UTC), (zone, d)
+    assert got["z1"] == utc(2024, 6, 2, 9)
+    assert got["z2"] == utc(2024, 6, 2, 9) - timedelta(hours=5, minutes=45)

@@ -9,13 +9,16 @@ an activity or a readable time are rejected, counted and listed, never silently 
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
 import weakref
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 import pyarrow as pa
@@ -107,11 +110,54 @@ class RejectedRow:
         return f"{self.file}, row {self.row}, column {self.column!r}, value {shown}: {self.reason}"
 
 
+@functools.lru_cache(maxsize=64)
+def _fixed_offset_since(timezone: str) -> tuple[datetime, int] | None:
+    """``(local time, offset in seconds)``: from that local time on, ``timezone`` keeps one UTC
+    offset for good (Asia/Shanghai since 1991), so naive times after it become instants by
+    arithmetic instead of a time-zone conversion per value. ``None`` for zones that still
+    change (daylight saving time) or cannot be read."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    day = timedelta(days=1)
+    moment = datetime(2100, 1, 1, tzinfo=UTC)
+    offset = moment.astimezone(zone).utcoffset()
+    floor = datetime(1900, 1, 1, tzinfo=UTC)
+    while moment > floor:
+        earlier = moment - day
+        if earlier.astimezone(zone).utcoffset() != offset:
+            break
+        moment = earlier
+    if offset is None or moment.year >= 2099:
+        return None
+    # a day after the last change, so no local time from then on is ambiguous or skipped
+    since = (moment + day).astimezone(zone).replace(tzinfo=None)
+    return since, int(offset.total_seconds())
+
+
+def _local_sql(naive: str, timezone: str) -> str:
+    """SQL turning a naive TIMESTAMP expression (local time in ``timezone``) into TIMESTAMPTZ."""
+    tz = _s(timezone)
+    fixed = _fixed_offset_since(timezone)
+    if fixed is None:
+        return f"timezone({tz}, {naive})"
+    since, offset = fixed
+    epoch = "TIMESTAMPTZ '1970-01-01 00:00:00+00'"
+    shift = f"{epoch} + to_microseconds(epoch_us({naive}) - {offset}000000)"
+    return (
+        f"CASE WHEN {naive} >= TIMESTAMP '{since.isoformat(sep=' ')}' THEN {shift} "
+        f"ELSE timezone({tz}, {naive}) END"
+    )
+
+
 def _timestamp_sql(column: str, dtype: str, timezone: str) -> str:
     """SQL turning a source column of ``dtype`` into TIMESTAMPTZ (NULL where unreadable).
 
     Values with an offset (or ``Z``) keep their instant; naive values are read in ``timezone``
-    explicitly, so the result never depends on the connection's session time zone.
+    explicitly, so the result never depends on the connection's session time zone. A text value
+    that cannot hold an offset (no ``Z`` and no sign after its tenth character) and that
+    DuckDB's own cast reads — the common case — skips the slower tests.
     """
     c = _q(column)
     tz = _s(timezone)
@@ -144,8 +190,17 @@ def _timestamp_sql(column: str, dtype: str, timezone: str) -> str:
     fmts = "[" + ", ".join(_s(f) for f in _TEXT_FORMATS) + "]"
     zfmts = "[" + ", ".join(_s(f) for f in _OFFSET_FORMATS) + "]"
     num = f"TRY_CAST({t} AS DOUBLE)"
+    raw = f"CAST({c} AS VARCHAR)"
+    may_have_offset = (
+        f"(contains({raw}, 'Z') OR contains({raw}, 'z') "
+        f"OR contains(substr({raw}, 11), '+') OR contains(substr({raw}, 11), '-'))"
+    )
+    quick = f"TRY_CAST({raw} AS TIMESTAMP)"
     return (
-        f"CASE WHEN {c} IS NULL OR {t} = '' THEN NULL "
+        f"CASE WHEN {c} IS NULL THEN NULL "
+        f"WHEN NOT {may_have_offset} AND {quick} IS NOT NULL "
+        f"THEN {_local_sql(quick, timezone)} "
+        f"WHEN {t} = '' THEN NULL "
         f"WHEN regexp_matches({t}, {_s(_OFFSET_AT_END)}) "
         f"THEN coalesce(TRY_CAST({t} AS TIMESTAMPTZ), try_strptime({t}, {zfmts})) "
         f"ELSE timezone({tz}, coalesce("
