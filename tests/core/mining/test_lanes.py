@@ -108,6 +108,12 @@ def test_missing_and_blank_values_count_as_a_dash() -> None:
         assert res["A"].lane == "ann"
 
 
+def test_the_dash_is_the_designed_maps_one() -> None:
+    from opslens.core.processmap.bpmn import NO_LANE
+
+    assert NO_VALUE == NO_LANE
+
+
 def test_an_unknown_column_names_itself_and_the_columns() -> None:
     rows = [("c1", "A", "2024-01-01 09:00", "ann", "财务部", "x")]
     with event_log_from_arrow(_table(rows)) as log, pytest.raises(MissingColumnError) as caught:

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from opslens.core.errors import ConfigError, MissingColumnError
-from opslens.core.processmap.bpmn import NO_LANE
 from opslens.core.sql import quote_ident as _q
 
 if TYPE_CHECKING:
@@ -41,8 +40,10 @@ __all__ = [
 ]
 
 LANES_SCHEMA: Final = "opslens.lanes/1"
-#: The lane of events without a value (the same dash as the designed maps' BPMN lanes).
-NO_VALUE: Final = NO_LANE
+#: The lane of events without a value: the dash of the designed maps' BPMN lanes
+#: (``opslens.core.processmap.bpmn.NO_LANE``; not imported, so that the report does not load the
+#: designed-map package).
+NO_VALUE: Final = "—"
 #: How many values :attr:`ActivityLane.top` lists by default.
 TOP_VALUES: Final = 3
 #: :func:`lane_candidates`: a lane column has between 2 and this many distinct values …

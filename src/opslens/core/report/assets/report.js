@@ -134,6 +134,9 @@
 
   var acts = D.activities;
   var edges = D.edges;
+  var laneSets = D.lanes || []; // swimlane columns: {name, label, values, lane, share, top}
+  var laneSelect = document.getElementById("lane-select");
+  var laneIdx = -1; // the swimlane column shown, -1 for none
   var mode = "frequency";
   var layout = null; // {g, width, height}
   var edgeViews = [];
@@ -273,6 +276,7 @@
     kept.forEach(function (e) { visible[e.s] = true; visible[e.t] = true; });
     starts.concat(ends).forEach(function (p) { visible[p[0]] = true; });
 
+    var lanesOn = laneIdx >= 0 && laneIdx < laneSets.length;
     var g = new dagre.graphlib.Graph({ multigraph: false });
     g.setGraph({ rankdir: "TB", nodesep: 26, ranksep: 46, edgesep: 10, marginx: 28, marginy: 28 });
     g.setDefaultEdgeLabel(function () { return {}; });
@@ -286,11 +290,15 @@
       var lw = Math.max(measure(texts[0], EDGE_FONT), measure(texts[1], EDGE_FONT));
       var f = model.kind === "dfg" ? model.f : model.count;
       var weight = 1 + Math.round(9 * Math.sqrt(f / maxFreq));
-      g.setEdge(v, w, { width: Math.ceil(lw) + 4, height: 14, labelpos: "r", labeloffset: LABEL_OFFSET, weight: weight, model: model });
+      var label = { width: Math.ceil(lw) + 4, height: 14, labelpos: "r", labeloffset: LABEL_OFFSET, weight: weight, model: model };
+      /* with swimlanes the labels are placed after the lanes (laneLayout), not by dagre */
+      if (lanesOn) { label.labelWidth = label.width; label.width = 0; label.height = 0; }
+      g.setEdge(v, w, label);
     }
     starts.forEach(function (p) { addEdge("S", "n" + p[0], { kind: "start", t: p[0], count: p[1] }); });
     kept.forEach(function (e) { addEdge("n" + e.s, "n" + e.t, Object.assign({ kind: "dfg" }, e)); });
     ends.forEach(function (p) { addEdge("n" + p[0], "E", { kind: "end", s: p[0], count: p[1] }); });
+    if (lanesOn) pinEnds(g);
     dagre.layout(g);
     var shownNodes = nodes.filter(function (n) { return visible[n.idx]; }).length;
     readout.textContent = template(L.paths_readout, {
@@ -299,7 +307,322 @@
       min: fmtInt(thr),
       nodes: fmtInt(shownNodes)
     });
-    layout = { g: g, width: g.graph().width || 100, height: g.graph().height || 100 };
+    layout = { g: g, width: g.graph().width || 100, height: g.graph().height || 100, bands: null };
+    if (lanesOn) laneLayout(laneSets[laneIdx]);
+  }
+
+  /* ---------- swimlanes ----------
+   * dagre gives the ranks (rows, top to bottom) and the order within them; each lane becomes a
+   * vertical band: a node keeps its row and moves into its lane's band, the long paths keep the
+   * places dagre reserved for them in every row they cross (in the band of their source for the
+   * first half, of their target for the second), and each band is compacted on its own (a
+   * monotone map of dagre's x that shrinks the columns where the lane has nothing). Paths are
+   * routed again through those places and their labels set where they hit nothing. */
+
+  var LANE_HEADER = 44;
+  var LANE_PAD = 14;
+  var LANE_FONT = "600 13px " + fontFamily;
+
+  /* with swimlanes the start marker is the first row and the end marker the last: a hidden path
+   * (weight 0, so it pulls nothing and costs no crossing) from the start to every activity and
+   * from every activity to the end makes dagre rank them so; their places are not kept */
+  function pinEnds(g) {
+    g.nodes().forEach(function (v) {
+      if (v === "S" || v === "E") return;
+      var hidden = { width: 0, height: 0, weight: 0, minlen: 1, model: { kind: "hidden" } };
+      if (!g.hasEdge("S", v)) g.setEdge("S", v, hidden);
+      if (!g.hasEdge(v, "E")) g.setEdge(v, "E", Object.assign({}, hidden));
+    });
+  }
+
+  function laneOfNodes(g, set) {
+    var of = {};
+    g.nodes().forEach(function (id) {
+      var nd = g.node(id);
+      if (nd.kind === "act") of[id] = set.lane[nd.n.idx];
+    });
+    /* the start marker goes with its most frequent start activity, the end marker with the most
+     * frequent end activity: the first and the last place of a band */
+    ["S", "E"].forEach(function (id) {
+      var best = null;
+      var refs = id === "S" ? g.outEdges("S") : g.inEdges("E");
+      (refs || []).forEach(function (ref) {
+        var m = g.edge(ref).model;
+        if (m.kind === "hidden") return;
+        if (best === null || m.count > best.count) best = { count: m.count, other: id === "S" ? ref.w : ref.v };
+      });
+      of[id] = best !== null && best.other in of ? of[best.other] : (set.values.length ? 0 : -1);
+      if (best !== null) g.node(id).x = g.node(best.other).x;
+    });
+    return of;
+  }
+
+  /* pool-adjacent-violators: the non-decreasing sequence nearest to values (weighted) */
+  function isotonic(values, weights) {
+    var blocks = [];
+    values.forEach(function (v, i) {
+      blocks.push([v, weights[i], 1]);
+      while (blocks.length > 1 && blocks[blocks.length - 2][0] > blocks[blocks.length - 1][0]) {
+        var b2 = blocks.pop();
+        var b1 = blocks.pop();
+        var w = b1[1] + b2[1];
+        blocks.push([(b1[0] * b1[1] + b2[0] * b2[1]) / w, w, b1[2] + b2[2]]);
+      }
+    });
+    var out = [];
+    blocks.forEach(function (b) { for (var k = 0; k < b[2]; k++) out.push(b[0]); });
+    return out;
+  }
+
+  /* a row of one lane, in its order, as near to the desired centres as the spacing allows */
+  function placeRow(row, desired) {
+    var offsets = [0];
+    for (var i = 1; i < row.length; i++) offsets.push(offsets[i - 1] + row[i - 1].r + row[i].l);
+    var fitted = isotonic(
+      desired.map(function (d, k) { return d - offsets[k]; }),
+      row.map(function (it) { return it.node ? 1 : 0.5; })
+    );
+    row.forEach(function (it, k) { it.x = fitted[k] + offsets[k]; });
+  }
+
+  /* within one lane: rows in dagre's order, packed, then each row pulled towards the items it is
+   * joined to in the rows above and below (a few sweeps), so that chains run straight */
+  function placeLane(list) {
+    var rows = {};
+    list.forEach(function (it) { (rows[it.y] = rows[it.y] || []).push(it); });
+    var ys = Object.keys(rows).map(Number).sort(function (a, b) { return a - b; });
+    ys.forEach(function (y) {
+      var row = rows[y].sort(function (a, b) { return a.x - b.x; });
+      placeRow(row, row.map(function () { return 0; }));
+    });
+    for (var sweep = 0; sweep < 8; sweep++) {
+      var order = sweep % 2 === 0 ? ys : ys.slice().reverse();
+      order.forEach(function (y) {
+        var row = rows[y];
+        placeRow(row, row.map(function (it) {
+          if (!it.near.length) return it.x;
+          var sum = 0;
+          it.near.forEach(function (m) { sum += m.x; });
+          return sum / it.near.length;
+        }));
+      });
+    }
+    var left = Infinity;
+    var right = -Infinity;
+    list.forEach(function (it) { left = Math.min(left, it.x - it.l); right = Math.max(right, it.x + it.r); });
+    list.forEach(function (it) { it.x -= left; });
+    return right - left;
+  }
+
+  function laneLayout(set) {
+    var g = layout.g;
+    var laneOf = laneOfNodes(g, set);
+    var rowHalf = {};
+    g.nodes().forEach(function (id) {
+      var nd = g.node(id);
+      rowHalf[nd.y] = Math.max(rowHalf[nd.y] || 0, nd.height / 2);
+    });
+    var loops = {};
+    g.edges().forEach(function (ref) { if (ref.v === ref.w) loops[ref.v] = g.edge(ref); });
+    var items = {};
+    var itemOf = {};
+    var sumX = {};
+    var count = {};
+    function addItem(lane, it) {
+      it.near = [];
+      it.lane = lane;
+      (items[lane] = items[lane] || []).push(it);
+      return it;
+    }
+    g.nodes().forEach(function (id) {
+      var nd = g.node(id);
+      var lane = laneOf[id];
+      var right = nd.width / 2 + 13;
+      if (loops[id]) right += 38 + (loops[id].labelWidth || 30);
+      itemOf[id] = addItem(lane, { x: nd.x, y: nd.y, l: nd.width / 2 + 13, r: right, node: nd });
+      if (nd.kind === "act") {
+        sumX[lane] = (sumX[lane] || 0) + nd.x;
+        count[lane] = (count[lane] || 0) + 1;
+      }
+    });
+    var routes = [];
+    g.edges().forEach(function (ref) {
+      if (ref.v === ref.w || g.edge(ref).model.kind === "hidden") return;
+      var e = g.edge(ref);
+      var inner = (e.points || []).slice(1, -1).filter(function (p) { return p.y in rowHalf; });
+      var chain = [itemOf[ref.v]];
+      var passes = inner.map(function (p, j) {
+        var pass = { x: p.x, y: p.y, lane: j < inner.length / 2 ? laneOf[ref.v] : laneOf[ref.w] };
+        chain.push(addItem(pass.lane, { x: p.x, y: p.y, l: 6, r: 6, pass: pass }));
+        return pass;
+      });
+      chain.push(itemOf[ref.w]);
+      for (var k = 1; k < chain.length; k++) {
+        if (chain[k - 1].lane === chain[k].lane) {
+          chain[k - 1].near.push(chain[k]);
+          chain[k].near.push(chain[k - 1]);
+        }
+      }
+      routes.push({ ref: ref, e: e, passes: passes });
+    });
+    var used = Object.keys(items).map(Number).filter(function (k) { return k >= 0; });
+    used.sort(function (a, b) {
+      var ma = count[a] ? sumX[a] / count[a] : Infinity;
+      var mb = count[b] ? sumX[b] / count[b] : Infinity;
+      return ma - mb || a - b;
+    });
+    var bands = [];
+    var x0 = 16;
+    used.forEach(function (lane, i) {
+      var content = placeLane(items[lane]);
+      var name = set.values[lane];
+      var lines = wrap(name, 220, LANE_FONT, 2);
+      var textW = 0;
+      lines.forEach(function (ln) { textW = Math.max(textW, measure(ln, LANE_FONT)); });
+      var width = Math.max(content, Math.ceil(textW) + 16) + 2 * LANE_PAD;
+      var left = x0 + LANE_PAD + (width - 2 * LANE_PAD - content) / 2;
+      items[lane].forEach(function (it) {
+        (it.node || it.pass).x = left + it.x;
+      });
+      bands.push({ lane: lane, name: name, lines: lines, x: x0, width: width, odd: i % 2 === 1 });
+      x0 += width;
+    });
+    var dy = LANE_HEADER + 8;
+    var shifted = {};
+    g.nodes().forEach(function (id) { g.node(id).y += dy; });
+    Object.keys(rowHalf).forEach(function (y) { shifted[Number(y) + dy] = rowHalf[y]; });
+    routes.forEach(function (r) { r.passes.forEach(function (p) { p.y += dy; }); });
+    rowHalf = shifted;
+    routeLanes(g, routes, rowHalf);
+    placeLaneLabels(g, routes);
+    Object.keys(loops).forEach(function (id) {
+      var nd = g.node(id);
+      var e = loops[id];
+      e.width = e.labelWidth || 30;
+      e.x = nd.x + nd.width / 2 + 29 + e.width + 1.5 * LABEL_OFFSET;
+      e.y = nd.y;
+      e.points = [{ x: nd.x + nd.width / 2, y: nd.y }, { x: nd.x + nd.width / 2, y: nd.y }];
+    });
+    layout.width = x0 + 16;
+    layout.height = (g.graph().height || 100) + dy;
+    layout.bands = bands;
+    layout.lanes = set;
+  }
+
+  /* a path leaves its node from the side facing where it goes and enters the other node the same
+   * way; the ends on one side of a node are spread along it in the order of where they come from */
+  function routeLanes(g, routes, rowHalf) {
+    var ends = {};
+    routes.forEach(function (r) {
+      var a = g.node(r.ref.v);
+      var b = g.node(r.ref.w);
+      r.down = b.y > a.y;
+      var first = r.passes.length ? r.passes[0].x : b.x;
+      var last = r.passes.length ? r.passes[r.passes.length - 1].x : a.x;
+      r.out = { id: r.ref.v, side: r.down ? 1 : -1, toward: first, x: a.x };
+      r["in"] = { id: r.ref.w, side: r.down ? -1 : 1, toward: last, x: b.x };
+      [r.out, r["in"]].forEach(function (end) {
+        var key = end.id + (end.side > 0 ? "b" : "t");
+        (ends[key] = ends[key] || []).push(end);
+      });
+    });
+    Object.keys(ends).forEach(function (key) {
+      var list = ends[key];
+      var nd = g.node(list[0].id);
+      list.sort(function (p, q) { return p.toward - q.toward; });
+      var step = list.length > 1 ? Math.min(14, (nd.width * 0.7) / (list.length - 1)) : 0;
+      list.forEach(function (end, i) { end.x = nd.x + (i - (list.length - 1) / 2) * step; });
+    });
+    routes.forEach(function (r) {
+      var a = g.node(r.ref.v);
+      var b = g.node(r.ref.w);
+      var s = r.down ? 1 : -1;
+      var pts = [
+        { x: r.out.x, y: a.y + s * a.height / 2 },
+        { x: r.out.x, y: a.y + s * (a.height / 2 + 10) }
+      ];
+      r.passes.forEach(function (p) {
+        var h = rowHalf[p.y] || 0;
+        pts.push({ x: p.x, y: p.y - s * h });
+        pts.push({ x: p.x, y: p.y + s * h });
+      });
+      pts.push({ x: r["in"].x, y: b.y - s * (b.height / 2 + 10) });
+      pts.push({ x: r["in"].x, y: b.y - s * b.height / 2 });
+      r.e.points = pts;
+    });
+  }
+
+  function boxesOverlap(p, q) {
+    return p.x0 < q.x1 && q.x0 < p.x1 && p.y0 < q.y1 && q.y0 < p.y1;
+  }
+
+  /* each path's label beside one of its stretches between two rows, where it covers no node and
+   * no other label (the heaviest paths first); else beside its first stretch */
+  function placeLaneLabels(g, routes) {
+    var taken = [];
+    g.nodes().forEach(function (id) {
+      var nd = g.node(id);
+      taken.push({ x0: nd.x - nd.width / 2 - 2, x1: nd.x + nd.width / 2 + 2, y0: nd.y - nd.height / 2 - 2, y1: nd.y + nd.height / 2 + 2 });
+    });
+    var order = routes.slice().sort(function (p, q) {
+      var fp = p.e.model.kind === "dfg" ? p.e.model.f : p.e.model.count;
+      var fq = q.e.model.kind === "dfg" ? q.e.model.f : q.e.model.count;
+      return fq - fp;
+    });
+    order.forEach(function (r) {
+      var w = r.e.labelWidth || 30;
+      var pts = r.e.points;
+      var candidates = [];
+      for (var i = 1; i + 2 < pts.length; i += 2) {
+        var p = pts[i];
+        var q = pts[i + 1];
+        var len = Math.sqrt((q.x - p.x) * (q.x - p.x) + (q.y - p.y) * (q.y - p.y)) || 1;
+        var nx = -(q.y - p.y) / len;
+        var ny = (q.x - p.x) / len;
+        if (nx < 0) { nx = -nx; ny = -ny; } // the normal pointing right first
+        var away = (w / 2) * Math.abs(nx) + 8 * Math.abs(ny) + 4; // the label's box clears the line
+        [0.5, 0.3, 0.7].forEach(function (t) {
+          var mx = p.x + (q.x - p.x) * t;
+          var my = p.y + (q.y - p.y) * t;
+          candidates.push({ x: mx + nx * away, y: my + ny * away });
+          candidates.push({ x: mx - nx * away, y: my - ny * away });
+        });
+      }
+      var chosen = null;
+      for (var k = 0; k < candidates.length && chosen === null; k++) {
+        var c = candidates[k];
+        var box = { x0: c.x - w / 2, x1: c.x + w / 2, y0: c.y - 8, y1: c.y + 8 };
+        if (!taken.some(function (t) { return boxesOverlap(box, t); })) chosen = { c: c, box: box };
+      }
+      if (chosen === null) {
+        var c0 = candidates[0] || { x: pts[0].x + 5 + w / 2, y: pts[0].y };
+        chosen = { c: c0, box: { x0: c0.x - w / 2, x1: c0.x + w / 2, y0: c0.y - 8, y1: c0.y + 8 } };
+      }
+      taken.push(chosen.box);
+      r.e.x = chosen.c.x;
+      r.e.y = chosen.c.y;
+    });
+  }
+
+  function drawBands(parent) {
+    if (!layout.bands) return;
+    var layer = sv("g", { class: "lanes" });
+    parent.appendChild(layer);
+    layout.bands.forEach(function (b) {
+      var grp = sv("g", { class: "lane" + (b.odd ? " odd" : ""), "data-lane": b.name });
+      grp.appendChild(sv("rect", { class: "lane-band", x: b.x, y: 0, width: b.width, height: layout.height, fill: b.odd ? "#eef2f8" : "#f7f9fc" }));
+      grp.appendChild(sv("rect", { class: "lane-head", x: b.x, y: 0, width: b.width, height: LANE_HEADER, fill: b.odd ? "#dfe6f1" : "#e9eef6" }));
+      var y0 = LANE_HEADER / 2 + 5 - (b.lines.length - 1) * 8;
+      var text = sv("text", { class: "lane-name", x: b.x + b.width / 2, y: y0, "text-anchor": "middle", "font-size": 13, "font-weight": 600, fill: "#1f2933" });
+      b.lines.forEach(function (ln, j) {
+        text.appendChild(sv("tspan", { x: b.x + b.width / 2, y: y0 + 16 * j }, ln));
+      });
+      text.appendChild(sv("title", null, b.name));
+      grp.appendChild(text);
+      if (b === layout.bands[0]) grp.appendChild(sv("line", { x1: b.x, y1: 0, x2: b.x, y2: layout.height, stroke: "#cfd8e3", "stroke-width": 1 }));
+      grp.appendChild(sv("line", { x1: b.x + b.width, y1: 0, x2: b.x + b.width, y2: layout.height, stroke: "#cfd8e3", "stroke-width": 1 }));
+      layer.appendChild(grp);
+    });
   }
 
   /* cubic B-spline through dagre's points, clamped at both ends */
@@ -397,6 +720,7 @@
     var edgeLayer = sv("g", { class: "edges" });
     var labelLayer = sv("g", { class: "edge-labels" });
     var nodeLayer = sv("g", { class: "nodes" });
+    drawBands(viewport);
     viewport.appendChild(edgeLayer);
     viewport.appendChild(labelLayer);
     viewport.appendChild(nodeLayer);
@@ -405,8 +729,9 @@
     g.edges().forEach(function (ref, i) {
       var e = g.edge(ref);
       var m = e.model;
+      if (m.kind === "hidden") return;
       var key = "e" + i;
-      var grp = sv("g", { class: "edge", "data-key": key });
+      var grp = sv("g", { class: "edge", "data-key": key, "data-from": ref.v, "data-to": ref.w });
       var line = sv("path", { class: "edge-line", fill: "none" });
       var arrow = sv("path", { class: "edge-arrow" });
       var hit = sv("path", { class: "edge-hit", fill: "none", stroke: "transparent", "stroke-width": 12 });
@@ -546,6 +871,12 @@
       rows.push([L.share, fmtPct(a.share)]);
       if (startCount[n.idx]) rows.push([L.starts_cases, fmtInt(startCount[n.idx])]);
       if (endCount[n.idx]) rows.push([L.ends_cases, fmtInt(endCount[n.idx])]);
+      if (laneIdx >= 0) {
+        var set = laneSets[laneIdx];
+        rows.push([set.label, set.values[set.lane[n.idx]] + " \u00b7 " + fmtPct(set.share[n.idx])]);
+        var others = (set.top[n.idx] || []).slice(1).map(function (t) { return t[0] + " " + fmtPct(t[1]); });
+        if (others.length) rows.push([L.lane_others, others.join(", ")]);
+      }
       return { title: title, rows: rows, hot: n.hot };
     }
     var ev = null;
@@ -638,6 +969,17 @@
       });
     }
     window.parent.postMessage(message, window.location.origin);
+  }
+
+  /* … and what the map shows: the minimum path frequency and the swimlane column, whenever either
+   * changes (and once when the map is first drawn) */
+  var toldView = null;
+  function tellView() {
+    var view = { source: "opslens-map", kind: "view", min: threshold(), lanes: laneIdx >= 0 ? laneSets[laneIdx].name : null };
+    if (toldView !== null && toldView.min === view.min && toldView.lanes === view.lanes) return;
+    toldView = view;
+    if (window.parent === window || !window.location.origin || window.location.origin === "null") return;
+    window.parent.postMessage(view, window.location.origin);
   }
 
   /* the whole map as drawn (mode, slider, selection), without the pan and zoom */
@@ -832,6 +1174,13 @@
     btnFit.addEventListener("click", fit);
     if (btnSvg) btnSvg.addEventListener("click", function () { download("svg"); });
     if (btnPng) btnPng.addEventListener("click", function () { download("png"); });
+    if (laneSelect) {
+      laneSelect.addEventListener("change", function () {
+        var v = laneSelect.value;
+        laneIdx = v === "" ? -1 : Number(v);
+        relayout();
+      });
+    }
     var timer = null;
     slider.addEventListener("input", function () {
       if (timer !== null) clearTimeout(timer);
@@ -847,7 +1196,7 @@
   }
 
   function relayout() {
-    var value = slider.value;
+    var value = slider.value + "|" + laneIdx;
     if (layout && layout.slider === value) return;
     buildLayout();
     layout.slider = value;
@@ -857,6 +1206,8 @@
     initialView();
     select(selected);
     svg.setAttribute("data-edges", String(edgeViews.filter(function (ev) { return ev.model.kind === "dfg"; }).length));
+    svg.setAttribute("data-lanes", laneIdx >= 0 ? laneSets[laneIdx].name : "");
+    tellView();
   }
 
   function initMap() {
@@ -868,6 +1219,7 @@
     }
     slider.disabled = sortedFreq.length === 0;
     slider.value = String(defaultSliderValue());
+    if (laneSelect && laneSelect.value !== "") laneIdx = Number(laneSelect.value);
     initInteraction();
     relayout();
     section.setAttribute("data-ready", "1");
