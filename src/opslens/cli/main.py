@@ -14,7 +14,9 @@ from rich.console import Console
 from opslens import __version__
 
 if TYPE_CHECKING:
-    from opslens.core.eventlog import ColumnMapping
+    from opslens.core.eventlog import ColumnMapping, EventLog
+    from opslens.core.mining import Filter
+    from opslens.core.mining.lanes import ActivityLanes
 
 app = typer.Typer(
     name="opslens",
@@ -108,8 +110,25 @@ def analyze(
     ] = None,
     top: Annotated[int, typer.Option("--top", min=0, help="How many variants to list.")] = 10,
     lang: Annotated[
-        Language, typer.Option("--lang", help="Language of the HTML report.")
+        Language,
+        typer.Option("--lang", help="Language of the HTML report and of the BPMN's texts."),
     ] = Language.en,
+    bpmn: Annotated[
+        Path | None,
+        typer.Option(
+            "--bpmn",
+            help="Also write the discovered process map as BPMN 2.0 (with its diagram) to this "
+            "file, with the paths the HTML map shows by default.",
+        ),
+    ] = None,
+    lanes: Annotated[
+        str | None,
+        typer.Option(
+            "--lanes",
+            help="Swimlanes by this column (resource, or a department column) in the HTML map "
+            "(shown when it opens) and in the BPMN (one lane per value).",
+        ),
+    ] = None,
     since: Annotated[
         str | None, typer.Option("--since", help="Only cases active on or after this time.")
     ] = None,
@@ -151,7 +170,8 @@ def analyze(
     Columns are recognised from their names (English, Chinese, XES/PM4Py); name them with the
     mapping options when they are not. Rows without a case, an activity or a readable time are
     left out and reported. Output: Rich tables (default), the opslens.analysis/1 JSON, or one
-    self-contained HTML report with an interactive process map.
+    self-contained HTML report with an interactive process map. --bpmn also writes the map as
+    BPMN 2.0; --lanes draws swimlanes (each activity in the lane of its most frequent value).
     """
     from opslens.core.errors import OpslensError
 
@@ -183,6 +203,8 @@ def analyze(
             min_duration,
             max_duration,
             engine,
+            bpmn,
+            lanes,
         )
     except OpslensError as exc:
         fail(str(exc))
@@ -212,6 +234,8 @@ def _analyze(
     min_duration: str | None,
     max_duration: str | None,
     engine: str,
+    bpmn_path: Path | None = None,
+    lane_column: str | None = None,
 ) -> None:
     from opslens.cli.format import parse_duration
     from opslens.cli.progress import phases
@@ -220,7 +244,6 @@ def _analyze(
         ActivityFilter,
         AttributeFilter,
         CaseDurationFilter,
-        Filter,
         TimeRangeFilter,
         analyze,
     )
@@ -261,15 +284,40 @@ def _analyze(
         if engine not in ("fast", "portable"):
             fail(f"--engine: {engine!r} is not fast or portable")
         result = analyze(log, filters=filters, top_variants=top, engine=engine)  # type: ignore[arg-type]
+        lanes = _lanes(log, filters, lane_column) if lane_column is not None else None
         progress.step("writing")
         if fmt is OutputFormat.json:
             text = result.to_json()
         elif fmt is OutputFormat.html:
             from opslens.core.report import render_html
 
-            text = render_html(result, lang=lang.value)
+            shown = {lane_column: lanes} if lanes is not None and lane_column is not None else {}
+            text = render_html(
+                result, lang=lang.value, lanes=shown, show_lanes=next(iter(shown), None)
+            )
         else:
             text = None
+        if bpmn_path is not None:
+            from opslens.core.mining.bpmn_discovered import default_min_frequency, discovered_bpmn
+
+            document = discovered_bpmn(
+                result,
+                min_frequency=default_min_frequency(result),
+                lanes=lanes,
+                lang=lang.value,
+            )
+            try:
+                bpmn_path.write_bytes(document)
+            except OSError as exc:
+                fail(f"--bpmn: cannot write {bpmn_path}: {exc.strerror}")
+            err.print(f"opslens: wrote {bpmn_path}", highlight=False, soft_wrap=True)
+        elif lanes is not None and fmt is not OutputFormat.html:
+            err.print(
+                "[yellow]opslens: --lanes draws swimlanes in the HTML report (-f html) and in "
+                "--bpmn only[/]",
+                highlight=False,
+                soft_wrap=True,
+            )
     if log.rejected_rows:
         first = log.rejections[0].describe() if log.rejections else ""
         err.print(
@@ -297,6 +345,25 @@ def _analyze(
         except OSError as exc:
             fail(f"cannot write {out}: {exc.strerror}")
         err.print(f"opslens: wrote {out}", highlight=False)
+
+
+def _lanes(log: EventLog, filters: list[Filter], column: str) -> ActivityLanes:
+    """The lanes of ``column`` over the analysed events; an unknown column fails with the
+    columns that make sense as lanes."""
+    from opslens.core.errors import MissingColumnError
+    from opslens.core.mining import restrict_log
+    from opslens.core.mining.lanes import activity_lanes, lane_candidates
+
+    view = restrict_log(log, filters) if filters else log
+    try:
+        return activity_lanes(view, column)
+    except MissingColumnError:
+        candidates = lane_candidates(view)
+        available = ", ".join(candidates) if candidates else "none"
+        fail(
+            f"--lanes: {log.source} has no column {column!r}; "
+            f"columns that make sense as lanes: {available}"
+        )
 
 
 # The web commands (demo, serve, worker, manage) register themselves on `app`.

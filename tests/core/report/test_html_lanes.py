@@ -98,3 +98,12 @@ def test_every_new_label_in_both_languages() -> None:
     for key in ("swimlanes", "lanes_none", "lane_resource", "lane_others"):
         assert _LABELS["en"][key] and _LABELS["zh"][key]
         assert _LABELS["en"][key] != _LABELS["zh"][key]
+
+
+def test_lanes_shown_when_the_report_opens() -> None:
+    lanes = {"resource": resource_lanes(), "部门": department_lanes()}
+    page = render_html(sample_result(), lanes=lanes, show_lanes="部门")
+    assert '<option value="1" selected>部门</option>' in page
+    assert " selected>" not in render_html(sample_result(), lanes=lanes)
+    with pytest.raises(ValueError, match="科室"):
+        render_html(sample_result(), lanes=lanes, show_lanes="科室")

@@ -322,3 +322,14 @@ def test_hostile_names_in_lanes_stay_text(browser: Any, tmp_path: Path) -> None:
     assert HOSTILE in (opened.page.locator("#map-svg .lanes").text_content() or "")
     assert opened.dialogs == [] and opened.errors == []
     opened.page.close()
+
+
+def test_lanes_shown_when_the_report_opens(browser: Any, tmp_path: Path) -> None:
+    page_html = render_html(sample_result(), lang="zh", lanes=LANES, show_lanes="部门")
+    opened = _open(browser, tmp_path, page_html)
+    assert opened.page.get_attribute("#map-svg", "data-lanes") == "部门"
+    check_lanes(opened, page_html, "部门")
+    _choose(opened, "", "")
+    assert opened.page.locator("#map-svg .lanes").count() == 0
+    assert opened.errors == []
+    opened.page.close()

@@ -806,7 +806,9 @@ def _lane_label(name: str, lab: Mapping[str, str]) -> str:
     return lab["lane_resource"] if name == "resource" else name
 
 
-def _map_html(lab: Mapping[str, str], lane_names: Sequence[str] = ()) -> str:
+def _map_html(
+    lab: Mapping[str, str], lane_names: Sequence[str] = (), shown: str | None = None
+) -> str:
     def swatch_line(color: str, width: float, dash: str = "") -> str:
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
         return (
@@ -845,7 +847,8 @@ def _map_html(lab: Mapping[str, str], lane_names: Sequence[str] = ()) -> str:
     lanes_control = ""
     if lane_names:
         options = "".join(
-            f'<option value="{i}">{_e(_lane_label(name, lab))}</option>'
+            f'<option value="{i}"{" selected" if name == shown else ""}>'
+            f"{_e(_lane_label(name, lab))}</option>"
             for i, name in enumerate(lane_names)
         )
         lanes_control = (
@@ -1012,15 +1015,20 @@ def render_html(
     title: str | None = None,
     lang: Lang = "en",
     lanes: Mapping[str, ActivityLanes] | None = None,
+    show_lanes: str | None = None,
 ) -> str:
     """The whole report as one HTML document (UTF-8 text) that opens without any network.
 
     ``lanes`` (column name → :func:`~opslens.core.mining.lanes.activity_lanes` of that column)
     adds a "Swimlanes" choice to the map, which then draws the activities in one band per lane
-    value; ``"resource"`` is shown as "Resource". Without it the report is the same as before.
+    value; ``"resource"`` is shown as "Resource". ``show_lanes`` names the column (a key of
+    ``lanes``) whose lanes the map shows when the report opens (default: none). Without
+    ``lanes`` the report is the same as before.
     """
     if lang not in _LABELS:
         raise ValueError(f"unsupported report language {lang!r}; expected one of {list(_LABELS)}")
+    if show_lanes is not None and show_lanes not in (lanes or {}):
+        raise ValueError(f"show_lanes={show_lanes!r} is not one of the lanes {list(lanes or {})}")
     lab = _LABELS[lang]
     hot_act = _heaviest(result.bottlenecks, "activity")
     hot_transition = _heaviest(result.bottlenecks, "transition")
@@ -1040,7 +1048,7 @@ def render_html(
         f'<section id="bottlenecks"><h2>{_e(lab["bottlenecks"])}</h2>'
         f"{_bottlenecks_html(result, lab, lang)}</section>",
         f'<section id="process-map" class="mode-frequency"><h2>{_e(lab["process_map"])}</h2>'
-        f"{_map_html(lab, lane_names)}</section>",
+        f"{_map_html(lab, lane_names, show_lanes)}</section>",
         f'<section id="histogram" class="hist"><h2>{_e(lab["histogram"])}</h2>'
         f"{_histogram_svg(result.case_duration_histogram, result.case_duration, lab, lang)}"
         "</section>",
