@@ -716,6 +716,11 @@ def discovered_bpmn(
             connect(node, split[node], sum(a[2] for a in outs[node]))
     for source, target, frequency in arcs:
         connect(split.get(source, source), join.get(target, target), frequency)
+    # the events level with the one node they lead to or come from
+    if len(start.outgoing) == 1:
+        start.anchor = next(f.target for f in flows if f.source is start)
+    if len(end.incoming) == 1:
+        end.anchor = next(f.source for f in flows if f.target is end)
 
     # Lanes in the order in which the flow first reaches them, then the layout.
     if lanes is not None:
@@ -862,6 +867,5 @@ def _label_bounds(flow: _Flow, text: str) -> tuple[float, float, float, float]:
 
 
 def _n(v: float) -> str:
-    """A coordinate as BPMNDI writes it: an integer when whole, else one decimal."""
-    r = round(v, 1)
-    return str(int(r)) if r == int(r) else f"{r:.1f}"
+    """A coordinate as BPMNDI tools write it: a whole number of pixels (bpmn-js rounds them)."""
+    return str(round(v))
