@@ -4,16 +4,19 @@
     .venv/bin/python bench/load_demo.py --base http://127.0.0.1:8123 --users 20 --rounds 10
 
 Each simulated user logs in with its own session (the demo logins, password ``demo``) and
-requests the pages below ``--rounds`` times, one after the other, with no pause; the users run
-at the same time in threads. Every request has a timeout, the number of requests is fixed, and
-only the loopback server given by ``--base`` is contacted. Prints the latency percentiles per
-page and overall (p50, p95, max) and the error count, as a Markdown table.
+requests the pages below ``--rounds`` times, one after the other; the users run at the same time
+in threads. ``--think S`` makes each user read a page for a random 0.5·S–1.5·S seconds before the
+next one, as people do (``--think 0``, the default, requests without a pause: a stress test,
+20 users then being 20 requests always in flight). Every request has a timeout, the number of
+requests is fixed, and only the loopback server given by ``--base`` is contacted. Prints the
+latency percentiles per page and overall (p50, p95, max) and the error count, as a Markdown table.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.cookiejar
+import random
 import re
 import statistics
 import sys
@@ -84,6 +87,9 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=1, help="unmeasured rounds first")
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="mean seconds a user reads a page (0: none)"
+    )
     args = parser.parse_args()
     _loopback(args.base)
 
@@ -93,6 +99,7 @@ def main() -> int:
     start = threading.Barrier(args.users)
 
     def user(i: int) -> None:
+        pause = random.Random(i)
         opener = _opener()
         _login(opener, args.base, USERS[i % len(USERS)])
         for page in PAGES * args.warmup:
@@ -109,6 +116,8 @@ def main() -> int:
                     continue
                 with lock:
                     times[page].append(time.perf_counter() - t)
+                if args.think > 0:
+                    time.sleep(args.think * pause.uniform(0.5, 1.5))
 
     threads = [threading.Thread(target=user, args=(i,)) for i in range(args.users)]
     began = time.perf_counter()
@@ -125,7 +134,8 @@ def main() -> int:
     everything = [v for vs in times.values() for v in vs]
     print(
         f"\n{args.users} users × {args.rounds} rounds × {len(PAGES)} pages = "
-        f"{len(everything)} requests in {wall:.1f} s, {len(errors)} errors\n"
+        f"{len(everything)} requests in {wall:.1f} s ({len(everything) / wall:.1f}/s), "
+        f"think {args.think:g} s, {len(errors)} errors\n"
     )
     print("| page | p50 | p95 | max |\n|---|---:|---:|---:|")
     for page in PAGES:

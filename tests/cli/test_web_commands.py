@@ -86,6 +86,9 @@ def test_demo_starts_serves_the_demo_company_and_stops_its_worker(tmp_path: Path
         children = psutil.Process(proc.pid).children(recursive=True)
         workers = [c for c in children if "worker" in " ".join(c.cmdline())]
         assert len(workers) == 1
+        # Pages are served by one process per core (at least two), forked by the server.
+        servers = [c for c in children if c not in workers]
+        assert len(servers) >= 2
         # The login page answers, and the demo login works (session via the form).
         status, body = get(f"http://127.0.0.1:{port}/login/")
         assert status == 200 and "csrfmiddlewaretoken" in body

@@ -243,3 +243,23 @@ def test_one_save_of_a_name_and_departments_is_one_entry(
         ("采购申请审批流程", "采购审批"),
         ("财务部、采购部", "采购部"),
     }
+
+
+def test_history_is_reused_until_a_record_changes(org: Any) -> None:
+    """The page's change history is computed once and served from the cache while nothing
+    changes; a new change (a new history row) shows at once."""
+    from unittest import mock
+
+    from opslens.web.common import services as common
+    from opslens.web.org.models import Department
+
+    dept = Department.objects.create(code="hist", name="历史部")
+    histories = [Department.history.filter(id=dept.pk)]
+    first = common.history_of(histories)
+    with mock.patch.object(common, "_history_entries", side_effect=AssertionError("recomputed")):
+        assert common.history_of([Department.history.filter(id=dept.pk)]) == first
+    dept.name = "历史二部"
+    dept.save()
+    changed = common.history_of([Department.history.filter(id=dept.pk)])
+    assert len(changed) == len(first) + 1
+    assert changed[0].changes[0].new == "历史二部"

@@ -88,12 +88,83 @@ def _start_worker() -> subprocess.Popen[bytes]:
     )
 
 
-def _serve(host: str, port: int, threads: int, worker: subprocess.Popen[bytes] | None) -> None:
+def default_processes() -> int:
+    """Server processes: one per core (at least 2, at most 8); Python runs one request per
+    process at a time, so a page waits for others only when every core is busy."""
+    return max(2, min(8, os.cpu_count() or 2))
+
+
+def _serve_processes(host: str, port: int, processes: int, threads: int) -> bool:
+    """Serve with Gunicorn (POSIX): ``processes`` forked after Django is set up, ``threads``
+    each. False where Gunicorn is not available (Windows), so Waitress serves instead."""
+    try:
+        from gunicorn.app.base import BaseApplication
+    except ImportError:
+        return False
+    from django.db import connections
+
+    from opslens.web.wsgi import application
+
+    options = {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": processes,
+        "threads": threads,
+        "worker_class": "gthread",
+        "timeout": 300,  # a worker silent this long is restarted (uploads stream meanwhile)
+        "graceful_timeout": 10,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+        "proc_name": "opslens",
+    }
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return application
+
+    connections.close_all()  # each process opens its own database connections
+    with contextlib.suppress(SystemExit):  # the arbiter exits on Ctrl-C or SIGTERM
+        Server().run()
+    return True
+
+
+def _serve(
+    host: str,
+    port: int,
+    threads: int,
+    worker: subprocess.Popen[bytes] | None,
+    processes: int = 1,
+) -> None:
+    try:
+        if processes > 1 and _serve_processes(host, port, processes, threads):
+            return
+        _serve_waitress(host, port, threads)
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+def _serve_waitress(host: str, port: int, threads: int) -> None:
     from waitress.server import create_server
 
     from opslens.web.wsgi import application
 
-    server: Any = create_server(application, host=host, port=port, threads=threads, ident="opslens")
+    server: Any = create_server(
+        application,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="opslens",
+        max_request_body_size=64 * 2**30,  # uploads of several GB (streamed to disk)
+    )
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -104,12 +175,6 @@ def _serve(host: str, port: int, threads: int, worker: subprocess.Popen[bytes] |
             server.run()
     finally:
         server.close()
-        if worker is not None and worker.poll() is None:
-            worker.terminate()
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
 
 
 @app.command()
@@ -122,6 +187,14 @@ def demo(
     no_worker: Annotated[
         bool, typer.Option("--no-worker", help="Do not start the background worker.")
     ] = False,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--processes",
+            min=1,
+            help="Web server processes (default: one per core, at least 2; 1: one process).",
+        ),
+    ] = None,
 ) -> None:
     """Run the web workbench with the demo company (SQLite in --data-dir, web server + worker).
 
@@ -156,14 +229,22 @@ def demo(
         highlight=False,
     )
     err.print("  stop with Ctrl-C", highlight=False)
-    _serve(host, port, 8, worker)
+    _serve(host, port, 4, worker, processes or default_processes())
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "0.0.0.0",
     port: Annotated[int, typer.Option("--port", help="Port.")] = 8000,
-    threads: Annotated[int, typer.Option("--threads", help="Request threads.")] = 8,
+    threads: Annotated[int, typer.Option("--threads", help="Request threads per process.")] = 4,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--processes",
+            min=1,
+            help="Server processes (default: one per core, at least 2; 1: one process).",
+        ),
+    ] = None,
     data_dir: Annotated[
         Path, typer.Option("--data-dir", help="Uploads, mail files and collected static files.")
     ] = Path("opslens-data"),
@@ -171,7 +252,8 @@ def serve(
         bool, typer.Option("--migrate/--no-migrate", help="Apply migrations before serving.")
     ] = True,
 ) -> None:
-    """Run the workbench for production (Waitress; static files served by WhiteNoise).
+    """Run the workbench for production (Gunicorn, or Waitress on Windows; static files
+    served by WhiteNoise).
 
     Needs OPSLENS_SECRET_KEY and OPSLENS_ALLOWED_HOSTS, and DATABASE_URL for PostgreSQL
     (postgres://user:password@host:5432/db; without it SQLite in --data-dir). Run
@@ -191,8 +273,12 @@ def serve(
     from django.core.management import call_command
 
     call_command("collectstatic", interactive=False, verbosity=0)
-    err.print(f"opslens: serving on {host}:{port} with {threads} threads", highlight=False)
-    _serve(host, port, threads, None)
+    processes = processes or default_processes()
+    err.print(
+        f"opslens: serving on {host}:{port} with {processes} processes × {threads} threads",
+        highlight=False,
+    )
+    _serve(host, port, threads, None, processes)
 
 
 @app.command()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -74,6 +77,43 @@ def history_of(histories: Iterable[QuerySet[Any]], *, limit: int = 300) -> list[
     ``histories`` are querysets of simple-history's historical models (e.g.
     ``Step.history.filter(version__process=p)``), so deleted records still show.
     """
+    histories = list(histories)
+    key = _history_key(histories, limit)
+    cached = cache.get(key)
+    if cached is not None:
+        return list(cached)
+    entries = _history_entries(histories, limit)
+    cache.set(key, entries, HISTORY_CACHE_SECONDS)
+    return entries
+
+
+#: How long a page's change history is reused while no record of it changes (display names of
+#: related rows, e.g. a renamed department, are at most this old).
+HISTORY_CACHE_SECONDS = 300
+
+
+def _history_key(histories: list[QuerySet[Any]], limit: int) -> str:
+    """A key that changes with every new history row of any of ``histories``: their SQL, the
+    newest history id and time and the row count of each, and the language of the labels."""
+    from django.db.models import Count, Max
+    from django.utils.translation import get_language
+
+    parts = [get_language() or "", str(limit)]
+    for queryset in histories:
+        try:
+            sql = str(queryset.query)
+        except EmptyResultSet:  # e.g. ``id__in=[]``: nothing to show, nothing to ask
+            parts.append("empty")
+            continue
+        latest = queryset.order_by().aggregate(
+            m=Max("history_id"), n=Count("history_id"), t=Max("history_date")
+        )
+        parts += [sql, str(latest["m"]), str(latest["n"]), str(latest["t"])]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return f"opslens:history:{digest}"
+
+
+def _history_entries(histories: list[QuerySet[Any]], limit: int) -> list[HistoryEntry]:
     entries: list[HistoryEntry] = []
     related: dict[tuple[Any, Any], Any] = {}  # (model, pk) → row, fetched once per call
     for queryset in histories:

@@ -219,8 +219,12 @@ def monitor(request: HttpRequest) -> HttpResponse:
     from opslens.web.kpis.models import AlertRule, Kpi, Review
     from opslens.web.kpis.services import cards, overdue
 
-    kpis = Kpi.objects.filter(active=True).select_related("department", "owner")
-    kpi_cards = cards(kpis.prefetch_related("measurements", "targets", "rules", "reviews"))
+    kpis = list(
+        Kpi.objects.filter(active=True)
+        .select_related("department", "owner")
+        .prefetch_related("measurements", "targets", "rules", "reviews")
+    )
+    kpi_cards = cards(kpis)
     month = CostMonth.objects.first()
     costs = None
     if month is not None:

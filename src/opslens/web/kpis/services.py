@@ -280,7 +280,7 @@ def overdue(kpis: Iterable[Kpi], *, today: date | None = None, limit: int = 12) 
     for kpi in kpis:
         if not kpi.active or source_of(kpi).computed:
             continue
-        have = set(kpi.measurements.values_list("period_start", flat=True))
+        have = {m.period_start for m in kpi.measurements.all()}  # prefetched by the pages
         period = kpi.period_of(today)
         first = kpi.period_of(kpi.tracked_from)
         late: list[Due] = []

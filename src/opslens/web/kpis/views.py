@@ -67,11 +67,13 @@ def _kpis() -> Any:
 def dashboard(request: HttpRequest) -> HttpResponse:
     level = request.GET.get("level", "")
     dept = request.GET.get("department", "")
-    kpis = _kpis()
-    if level in Level.values:
-        kpis = kpis.filter(level=level)
-    if dept:
-        kpis = kpis.filter(department__code=dept)
+    every = list(_kpis())  # one set of queries for the cards and the overdue values
+    kpis = [
+        k
+        for k in every
+        if (level not in Level.values or k.level == level)
+        and (not dept or k.department.code == dept)
+    ]
     cards = services.cards(kpis)
     groups = []
     for value, label in Level.choices:
@@ -79,7 +81,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if members:
             groups.append((label, members))
     me = person_of(request.user)
-    mine = [d for d in services.overdue(_kpis()) if me is not None and d.kpi.owner_id == me.pk]
+    mine = services.overdue([k for k in every if me is not None and k.owner_id == me.pk])
     counts = {
         status: sum(1 for c in cards if c.status == status)
         for status in ("met", "warning", "missed")
