@@ -98,6 +98,16 @@ def test_upload_map_filter_compare_and_open_a_project(
     png = Path(png_download.value.path()).read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
 
+    # swimlanes by department; the BPMN download follows what the map shows
+    frame.locator("#lane-select").select_option("部门")
+    page.wait_for_function("() => document.getElementById('bpmn-link').href.includes('lanes=')")
+    s.shot("dataset-lanes-en")
+    with page.expect_download() as bpmn_download:
+        page.click("[data-testid=bpmn-link]")
+    assert bpmn_download.value.suggested_filename.endswith(".bpmn")
+    bpmn = Path(bpmn_download.value.path()).read_text(encoding="utf-8")
+    assert "laneSet" in bpmn and "技术部" in bpmn and "技术处理" in bpmn
+
     # click a variant: the view keeps only its cases, and the address says so
     first = page.locator("[data-testid=variants] tbody tr").first
     cases = int(first.locator("td").nth(2).inner_text().replace(",", ""))

@@ -218,3 +218,42 @@ def test_filter_changes_reuse_the_events_held_open_and_leave_no_tables(owner: An
     assert opened.call_count == 1
     services.hot_log.forget(dataset.pk)
     assert services.hot_log._log is None
+
+
+def test_swimlanes_and_the_bpmn_of_a_view(owner: Any) -> None:
+    """After the figures, each analysis gets its swimlanes (the resource and the department of
+    each activity) in its report; the map downloads as BPMN with the paths and lanes shown."""
+    from lxml import etree
+
+    dataset = ready_dataset(owner)
+    first = Analysis.objects.get(dataset=dataset, key=services.FilterSpec().key)
+    assert first.result["lane_columns"] == ["resource", "部门"]
+    departments = {a["activity"]: a["lane"] for a in first.result["lanes"]["部门"]["activities"]}
+    assert departments["技术处理"] == "技术部" and departments["客服记录"] == "客服部"
+    client = client_for(owner)
+    report = client.get(f"/datasets/{dataset.pk}/report/?lang=zh").content.decode()
+    assert 'id="lane-select"' in report and "技术部" in report
+
+    bpmn = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+    response = client.get(f"/datasets/{dataset.pk}/map.bpmn")
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    tree = etree.fromstring(response.content)
+    tasks = {t.get("name") for t in tree.iter(f"{{{bpmn}}}task")}
+    assert {"客服记录", "投诉分级", "技术处理", "反馈客户"} <= tasks
+    assert not list(tree.iter(f"{{{bpmn}}}lane"))
+    every = len(list(tree.iter(f"{{{bpmn}}}sequenceFlow")))
+
+    laned = etree.fromstring(client.get(f"/datasets/{dataset.pk}/map.bpmn?lanes=部门").content)
+    lanes = {lane.get("name") for lane in laned.iter(f"{{{bpmn}}}lane")}
+    assert {"客服部", "技术部"} <= lanes
+    fewer = etree.fromstring(client.get(f"/datasets/{dataset.pk}/map.bpmn?min=100").content)
+    assert len(list(fewer.iter(f"{{{bpmn}}}sequenceFlow"))) < every
+
+    # a filtered view has its own lanes on the dataset's lane columns; a view not computed
+    # yet has no BPMN
+    client.get(f"{dataset.get_absolute_url()}?with=技术处理")
+    view = Analysis.objects.get(dataset=dataset, key=services.FilterSpec(with_=("技术处理",)).key)
+    assert view.result["lane_columns"] == ["resource", "部门"]
+    assert client.get(f"/datasets/{dataset.pk}/map.bpmn?with=技术处理").status_code == 200
+    assert client.get(f"/datasets/{dataset.pk}/map.bpmn?without=技术处理").status_code == 404

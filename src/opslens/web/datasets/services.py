@@ -13,7 +13,9 @@ import contextlib
 import csv
 import hashlib
 import json
+import logging
 import os
+import pickle
 import shutil
 import tempfile
 import threading
@@ -47,6 +49,8 @@ from opslens.core.mining import (
     restrict_log,
 )
 from opslens.web.datasets.models import Analysis, Dataset
+
+logger = logging.getLogger(__name__)
 
 #: File name endings we accept, longest first (the stored file keeps the ending).
 FORMATS = ("csv.gz", "xes.gz", "csv", "tsv", "txt", "xlsx", "parquet", "xes")
@@ -565,35 +569,114 @@ def compute(analysis: Analysis, log: EventLog | None = None) -> Analysis:
         stage(15, "reading")
         with contextlib.nullcontext(log) if log is not None else hot_log.use(dataset) as events:
             stage(45, "analysing")
-            view = restrict_log(events, filters)  # the filters applied once, for both
+            view = restrict_log(events, filters)  # the filters applied once, for all
             try:
                 result = analyze(view, top_variants=25)
                 stage(75, "analysing")
                 more = extras(view)
+                stage(85, "drawing")
+                result = replace(result, source=dataset.name)
+                payload = json.loads(result.to_json(indent=None))
+                payload["extras"] = more
+                _write_reports(analysis, result)
+                _save_result(analysis, result)
+                Analysis.objects.filter(pk=analysis.pk).update(
+                    status=Analysis.Status.DONE,
+                    progress=100,
+                    stage="",
+                    result=payload,
+                    finished=timezone.now(),
+                    seconds=time.perf_counter() - started,
+                )
+                # the page is complete; the swimlanes follow a moment later (a second view of
+                # the same map, not worth making the first one wait for)
+                _add_lanes(analysis, view, result, payload)
             finally:
                 if view is not events:
                     events.con.execute(f"DROP TABLE IF EXISTS {view.relation}")
-        stage(85, "drawing")
-        result = replace(result, source=dataset.name)
-        payload = json.loads(result.to_json(indent=None))
-        payload["extras"] = more
-        _write_reports(analysis, result)
     except Exception as exc:
         Analysis.objects.filter(pk=analysis.pk).update(
             status=Analysis.Status.FAILED, error=_failure(exc), progress=0, result=None
         )
         analysis.refresh_from_db()
         return analysis
-    Analysis.objects.filter(pk=analysis.pk).update(
-        status=Analysis.Status.DONE,
-        progress=100,
-        stage="",
-        result=payload,
-        finished=timezone.now(),
-        seconds=time.perf_counter() - started,
-    )
     analysis.refresh_from_db()
     return analysis
+
+
+def _add_lanes(analysis: Analysis, view: EventLog, result: Any, payload: dict[str, Any]) -> None:
+    """Each activity's dominant resource and department (the columns that make sense as
+    lanes), kept with the analysis and drawn as swimlanes in its reports. A failure here
+    leaves the analysis as it is, without lanes."""
+    from opslens.core.mining.lanes import activity_lanes, lane_candidates
+
+    try:
+        columns = lane_columns(analysis.dataset)
+        if columns is None:
+            columns = lane_candidates(view)
+        lanes = {c: activity_lanes(view, c) for c in columns}
+        payload["lane_columns"] = columns
+        payload["lanes"] = {c: lane.to_dict() for c, lane in lanes.items()}
+        if lanes:
+            _write_reports(analysis, result, lanes)
+        Analysis.objects.filter(pk=analysis.pk).update(result=payload)
+    except Exception:  # optional: the figures are already saved
+        logger.exception("swimlanes of analysis %s", analysis.pk)
+
+
+def lane_columns(dataset: Dataset) -> list[str] | None:
+    """The dataset's lane columns, as found on its first (unfiltered) analysis."""
+    first = Analysis.objects.filter(dataset=dataset, key=FilterSpec().key).first()
+    if first is None or not first.result or "lane_columns" not in first.result:
+        return None
+    return [str(c) for c in first.result["lane_columns"]]
+
+
+def lanes_of(analysis: Analysis) -> dict[str, Any]:
+    """The analysis's swimlanes by column (:class:`ActivityLanes`), empty before they are in."""
+    from opslens.core.mining.lanes import ActivityLanes
+
+    found = (analysis.result or {}).get("lanes") or {}
+    return {c: ActivityLanes.from_dict(d) for c, d in found.items()}
+
+
+def result_path(analysis: Analysis) -> Path:
+    return analysis.dataset.folder / "analyses" / f"{analysis.key}.result.pickle"
+
+
+def _save_result(analysis: Analysis, result: Any) -> None:
+    """The figures as the engine returned them (our own file), for exports such as BPMN."""
+    path = result_path(analysis)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    part = path.with_suffix(".part")
+    part.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(part, path)
+
+
+def load_result(analysis: Analysis) -> Any | None:
+    path = result_path(analysis)
+    try:
+        return pickle.loads(path.read_bytes())  # our own file, written by compute()
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        return None
+
+
+def bpmn_of(analysis: Analysis, *, min_frequency: int | None, lane: str, lang: str) -> bytes:
+    """The analysis's process map as BPMN 2.0 (the paths the map shows, its swimlanes)."""
+    from opslens.core.mining.bpmn_discovered import default_min_frequency, discovered_bpmn
+
+    result = load_result(analysis)
+    if result is None:
+        raise FileNotFoundError(result_path(analysis))
+    lanes = lanes_of(analysis).get(lane) if lane else None
+    threshold = default_min_frequency(result) if min_frequency is None else max(0, min_frequency)
+    return discovered_bpmn(
+        result,
+        min_frequency=threshold,
+        lanes=lanes,
+        lang="zh" if lang.startswith("zh") else "en",
+        name=analysis.dataset.name,
+    )
 
 
 def _compare(analysis: Analysis, pair: tuple[FilterSpec, FilterSpec], stage: Any) -> Any:
@@ -651,7 +734,7 @@ def report_path(analysis: Analysis, lang: str) -> Path:
     return analysis.dataset.folder / "analyses" / f"{analysis.key}.{lang}.html"
 
 
-def _write_reports(analysis: Analysis, result: Any) -> None:
+def _write_reports(analysis: Analysis, result: Any, lanes: Mapping[str, Any] | None = None) -> None:
     """The interactive process map and tables (the offline report) in both languages."""
     from opslens.core.report import render_html
 
@@ -659,7 +742,8 @@ def _write_reports(analysis: Analysis, result: Any) -> None:
         path = report_path(analysis, lang)
         path.parent.mkdir(parents=True, exist_ok=True)
         part = path.with_suffix(".part")
-        part.write_text(render_html(result, title=analysis.dataset.name, lang=lang), "utf-8")
+        html = render_html(result, title=analysis.dataset.name, lang=lang, lanes=lanes or None)
+        part.write_text(html, "utf-8")
         os.replace(part, path)
 
 

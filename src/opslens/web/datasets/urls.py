@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/rejected.csv", views.rejected, name="rejected"),
     path("<int:pk>/fill-process/", views.fill_process, name="fill_process"),
     path("<int:pk>/report/", views.report, name="report"),
+    path("<int:pk>/map.bpmn", views.bpmn, name="bpmn"),
     path("<int:pk>/cases/", views.cases, name="cases"),
     path("<int:pk>/compare/", views.compare, name="compare"),
 ]

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -334,6 +335,31 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     if not path.exists():
         raise Http404
     return HttpResponse(path.read_text("utf-8"), content_type="text/html; charset=utf-8")
+
+
+def bpmn(request: HttpRequest, pk: int) -> HttpResponse:
+    """The process map of one filter as BPMN 2.0: the paths the map shows (``min``, else the
+    map's default), swimlanes by ``lanes`` (a lane column) when given."""
+    dataset = _dataset(pk)
+    spec = FilterSpec.from_query(request.GET)
+    analysis = Analysis.objects.filter(dataset=dataset, key=spec.key, status="done").first()
+    if analysis is None:
+        raise Http404
+    try:
+        least = int(request.GET["min"]) if request.GET.get("min") else None
+    except ValueError:
+        least = None
+    lane = request.GET.get("lanes", "")
+    try:
+        data = services.bpmn_of(
+            analysis, min_frequency=least, lane=lane, lang=request.LANGUAGE_CODE or "zh"
+        )
+    except FileNotFoundError:
+        raise Http404 from None
+    response = HttpResponse(data, content_type="application/xml; charset=utf-8")
+    name = f"{dataset.name}{'-' + lane if lane else ''}.bpmn"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
 
 
 def cases(request: HttpRequest, pk: int) -> HttpResponse:

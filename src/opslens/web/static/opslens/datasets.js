@@ -6,6 +6,18 @@
     if (event.origin !== window.location.origin) return;
     var data = event.data;
     if (!data || data.source !== "opslens-map") return;
+    if (data.kind === "view") {
+      // the BPMN download follows the map: the paths it shows and its swimlanes
+      var link = document.getElementById("bpmn-link");
+      if (!link) return;
+      var href = link.dataset.base;
+      var extra = [];
+      if (typeof data.min === "number") extra.push("min=" + encodeURIComponent(String(data.min)));
+      if (data.lanes) extra.push("lanes=" + encodeURIComponent(data.lanes));
+      if (extra.length) href += (href.slice(-1) === "?" ? "" : "&") + extra.join("&");
+      link.setAttribute("href", href);
+      return;
+    }
     var box = document.getElementById("cases");
     if (!box || !window.htmx) return;
     var query = "";
