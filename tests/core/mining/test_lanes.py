@@ -190,3 +190,17 @@ def test_lanes_read_back_from_a_file(tmp_path: Path) -> None:
     path = write_complaints(tmp_path / "c.parquet", cases=50, seed=1)
     with read_event_log(path, timezone="Asia/Shanghai") as log:
         assert activity_lanes(log, "部门").lane_of("技术处理") == "技术部"
+
+
+def test_candidates_of_a_large_log_are_judged_on_a_sample(tmp_path: Path) -> None:
+    """Past ``sample`` events the columns are judged on a random sample of whole row vectors:
+    the same columns as reading every event, and the sample's table is dropped afterwards."""
+    path = tmp_path / "工单.csv"
+    write_complaints(path, cases=30_000, seed=9)
+    with read_event_log(path, timezone="Asia/Shanghai") as log:
+        assert log.activity_instances > 100_000
+        everything = lane_candidates(log, sample=None)
+        sampled = lane_candidates(log, sample=20_000)
+        temporary = log.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary")
+        assert not [t for (t,) in temporary.fetchall() if t.startswith("__lane_sample")]
+    assert sampled == everything == ["resource", "部门"]

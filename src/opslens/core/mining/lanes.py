@@ -18,6 +18,7 @@ page can cache them beside the analysis.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -167,7 +168,12 @@ class ActivityLanes:
 def _clean_sql(column: str) -> str:
     """The column as text, NULL where missing or blank."""
     v = f"CAST({_q(column)} AS VARCHAR)"
-    return f"CASE WHEN {v} = '' OR trim({v}, ' \t\r\n') = '' THEN NULL ELSE {v} END"
+    # only a value that starts with white space can be blank: the common case costs one test
+    return (
+        f"CASE WHEN {v} = '' THEN NULL "
+        f"WHEN left({v}, 1) IN (' ', '\t', '\r', '\n') AND trim({v}, ' \t\r\n') = '' "
+        f"THEN NULL ELSE {v} END"
+    )
 
 
 def _lane_column(log: EventLog, column: str) -> str:
@@ -244,11 +250,17 @@ def _makes_lanes(lanes: ActivityLanes, max_values: int, min_share: float) -> boo
     return total - max(weight.values()) >= MIN_OTHER_LANES_SHARE * total
 
 
+#: Events read by :func:`lane_candidates` from a larger log (a uniform sample): enough to tell
+#: a department column from a case attribute, 5 % of the cost on a 5 M-event log.
+CANDIDATE_SAMPLE = 250_000
+
+
 def lane_candidates(
     log: EventLog,
     *,
     max_values: int = MAX_LANE_VALUES,
     min_share: float = MIN_DOMINANT_SHARE,
+    sample: int | None = CANDIDATE_SAMPLE,
 ) -> list[str]:
     """The columns that make sense as swimlanes, ``resource`` first, then attributes by name.
 
@@ -260,9 +272,28 @@ def lane_candidates(
     5 % of the events (a case attribute that is 普通 for almost every event is no lane).
 
     Two scans of the log: approximate distinct counts of every column, then one ``GROUP BY
-    GROUPING SETS`` over the columns with few values.
+    GROUPING SETS`` over the columns with few values. A log of more than ``sample`` events is
+    judged on a uniform sample of that many (``None``: every event).
     """
-    rel = log.relation
+    if sample is not None and log.activity_instances > sample:
+        table = f"__lane_sample_{next(_samples)}"
+        percent = 100.0 * sample / log.activity_instances
+        # system sampling takes whole vectors of rows at random: it skips the rest unread
+        log.con.execute(
+            f"CREATE TEMP TABLE {table} AS SELECT * FROM {log.relation} "
+            f"USING SAMPLE {percent:.4f} PERCENT (system, 7)"
+        )
+        try:
+            return _candidates(log, table, max_values, min_share)
+        finally:
+            log.con.execute(f"DROP TABLE IF EXISTS {table}")
+    return _candidates(log, log.relation, max_values, min_share)
+
+
+_samples = itertools.count(1)
+
+
+def _candidates(log: EventLog, rel: str, max_values: int, min_share: float) -> list[str]:
     attributes = _text_attributes(log)
     per_attribute = "".join(
         f", approx_count_distinct({_clean_sql(a)}), "
