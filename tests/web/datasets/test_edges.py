@@ -193,3 +193,35 @@ def test_the_columns_of_a_large_text_export_are_read_from_its_head(
     )
     dataset.refresh_from_db()
     assert dataset.events == 1278  # the import read the whole file
+
+
+def test_the_map_comes_first_and_a_failure_to_save_the_events_is_reported(owner: Any) -> None:
+    """The first analysis is done before the events are written as Parquet (the page shows the
+    map sooner); if writing them fails the dataset says why, keeps no partial file and a new
+    try imports it again."""
+    client = client_for(owner)
+    upload(client, "complaints.csv", SAMPLE.read_bytes())
+    dataset = Dataset.objects.get()
+    form = {**dataset.mapping, "timezone": "Asia/Shanghai"}
+    real_replace = services.os.replace
+    seen: list[str] = []
+
+    def failing_replace(src: Any, dst: Any) -> None:
+        if str(dst).endswith("events.parquet"):
+            first = Analysis.objects.get(dataset=dataset)
+            seen.append(first.status)
+            raise OSError(28, "No space left on device")
+        real_replace(src, dst)
+
+    with mock.patch.object(services.os, "replace", side_effect=failing_replace):
+        client.post(f"/datasets/{dataset.pk}/mapping/", form)
+    assert seen == [Analysis.Status.DONE]  # the figures were saved before the events
+    dataset.refresh_from_db()
+    assert dataset.status == Dataset.Status.FAILED and "No space left" in dataset.error
+    assert not dataset.events_path.exists() and not list(dataset.folder.glob("*.part"))
+    page = client.get(dataset.get_absolute_url()).content.decode()
+    assert 'data-testid="failure"' in page
+    client.post(f"/datasets/{dataset.pk}/retry/")
+    dataset.refresh_from_db()
+    assert dataset.status == Dataset.Status.READY and dataset.events_path.exists()
+    assert Analysis.objects.get(dataset=dataset).status == Analysis.Status.DONE

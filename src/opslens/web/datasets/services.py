@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from datetime import time as dtime
@@ -224,12 +224,6 @@ def import_events(dataset: Dataset) -> Dataset:
     try:
         log = read_event_log(dataset.source_path, mapping, timezone=dataset.timezone)
         _set(dataset, progress=60)
-        target = str(events_tmp).replace("'", "''")
-        # the events in the file's order (ties in time keep it), without re-sorting 5 M rows
-        log.con.execute(
-            f"COPY (SELECT * EXCLUDE (row) FROM events) TO '{target}' "
-            "(FORMAT parquet, COMPRESSION zstd)"
-        )
         with rejected_tmp.open("w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
             writer.writerow(["file", "row", "column", "value", "reason"])
@@ -250,8 +244,8 @@ def import_events(dataset: Dataset) -> Dataset:
             "first_event": bounds[1],
             "last_event": bounds[2],
         }
-        os.replace(events_tmp, dataset.events_path)
         os.replace(rejected_tmp, dataset.rejected_path)
+        dataset.events_path.unlink(missing_ok=True)  # an earlier import's events are stale
     except Exception as exc:
         if log is not None:
             log.close()
@@ -273,11 +267,38 @@ def import_events(dataset: Dataset) -> Dataset:
             first = Analysis.objects.create(
                 dataset=dataset, key=FilterSpec().key, filters=FilterSpec().as_dict()
             )
-        compute(first, log=log)
+
+        def save_events() -> None:
+            # after the first figures are on the page: the canonical events as Parquet, in
+            # the file's order (ties in time keep it), for the views after a restart
+            target = str(events_tmp).replace("'", "''")
+            try:
+                log.con.execute(
+                    f"COPY (SELECT * EXCLUDE (row) FROM events) TO '{target}' "
+                    "(FORMAT parquet, COMPRESSION zstd)"
+                )
+                os.replace(events_tmp, dataset.events_path)
+            except Exception as exc:
+                events_tmp.unlink(missing_ok=True)
+                _set(dataset, status=Dataset.Status.FAILED, progress=0, error=_failure(exc))
+                raise
+
+        compute(first, log=log, after_done=save_events)
     except BaseException:
         log.close()
         raise
-    hot_log.keep(dataset, log)  # the next filter change starts from these events
+    if dataset.events_path.exists():
+        hot_log.keep(dataset, log)  # the next filter change starts from these events
+    elif Dataset.objects.filter(pk=dataset.pk, status=Dataset.Status.FAILED).exists():
+        log.close()  # saving the events failed: the page says why, "try again" imports again
+        return dataset
+    else:  # the first analysis failed before the events were saved: save them now
+        try:
+            save_events()
+        except Exception:
+            log.close()
+            return dataset
+        hot_log.keep(dataset, log)
     return dataset
 
 
@@ -503,6 +524,13 @@ class _HotLog:
             key = self._key_of(dataset)
             if self._log is None or key is None or key != self._key:
                 self.drop()
+                if not dataset.events_path.exists():
+                    raise InputError(
+                        _(
+                            "The events of this dataset were not saved (its import was "
+                            "interrupted): import it again."
+                        )
+                    )
                 log = open_log(dataset)
                 try:
                     self._log = log.in_memory()
@@ -539,9 +567,14 @@ def spec_of(analysis: Analysis) -> FilterSpec:
     return FilterSpec.from_query(_Query(analysis.filters))
 
 
-def compute(analysis: Analysis, log: EventLog | None = None) -> Analysis:
+def compute(
+    analysis: Analysis,
+    log: EventLog | None = None,
+    after_done: Callable[[], None] | None = None,
+) -> Analysis:
     """Run one analysis; its result is saved in one write at the end, or not at all. ``log``:
-    the dataset's events already open (the import's), else the Parquet is read."""
+    the dataset's events already open (the import's), else the Parquet is read. ``after_done``
+    runs once the figures are saved, before the swimlanes."""
     dataset = analysis.dataset
 
     def stage(progress: int, text: str) -> None:
@@ -588,6 +621,8 @@ def compute(analysis: Analysis, log: EventLog | None = None) -> Analysis:
                     finished=timezone.now(),
                     seconds=time.perf_counter() - started,
                 )
+                if after_done is not None:
+                    after_done()
                 # the page is complete; the swimlanes follow a moment later (a second view of
                 # the same map, not worth making the first one wait for)
                 _add_lanes(analysis, view, result, payload)
@@ -753,6 +788,8 @@ def cases_with(
     """Cases that pass through an activity or a direct succession, longest first."""
     import duckdb
 
+    if not dataset.events_path.exists():
+        return []  # a moment after the first analysis, while the events are being saved
     path = str(dataset.events_path).replace("'", "''")
     con = duckdb.connect()
     try:
