@@ -534,6 +534,7 @@ class _HotLog:
                 log = open_log(dataset)
                 try:
                     self._log = log.in_memory()
+                    self._log.table.get_name()  # Ibis attached once per held log
                 except BaseException:
                     log.close()
                     raise
@@ -546,6 +547,7 @@ class _HotLog:
         with self._lock:
             self.drop()
             self._key, self._log = self._key_of(dataset), log
+            log.table.get_name()  # Ibis attached now, while the page is read, not at a filter
 
     def drop(self) -> None:
         with self._lock:
