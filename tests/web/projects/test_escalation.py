@@ -9,6 +9,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from opslens.web.common.models import Notification
 from opslens.web.org.models import CostAccess, Department, Role
@@ -52,7 +53,7 @@ def test_raising_a_request_notifies_the_department_asked(
 ) -> None:
     request = _raise(plan, owner)
     assert request.subtask == plan.a and request.raised_by == owner.person
-    assert request.raised_at.date().isoformat() == "2024-05-20"  # the workbench's today
+    assert timezone.localdate(request.raised_at).isoformat() == "2024-05-20"  # workbench today
     assert _notes(cfo.person.user, request) == 1
     assert "answer within 24 h" in Notification.objects.get(user=cfo).message
     assert _notes(owner, request) == 0

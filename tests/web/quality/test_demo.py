@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
 from opslens.core import quality as core
 from opslens.web.common.models import Notification
 from opslens.web.quality import services
@@ -113,7 +115,7 @@ def test_overdue_items_were_notified_once(demo_world: Any) -> None:
 
 def test_history_is_dated_by_the_replay(demo_world: Any) -> None:
     first = Problem.objects.get(inspected_on=date(2024, 6, 5))
-    dates = sorted(h.history_date.date() for h in first.history.all())
+    dates = sorted(timezone.localdate(h.history_date) for h in first.history.all())
     assert dates[0] == date(2024, 6, 5) and dates[-1] == date(2024, 6, 10)
 
 
