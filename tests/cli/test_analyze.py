@@ -66,6 +66,15 @@ def test_json_output_follows_the_contract(csv_log: Path) -> None:
     assert "row 7" in run.stderr  # the rejected row is reported, by spreadsheet row
 
 
+def test_html_report_shows_times_in_the_logs_zone(csv_log: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    run = opslens("analyze", str(csv_log), "-f", "html", "--out", str(out), "--tz", "Asia/Tokyo")
+    assert run.returncode == 0, run.stderr
+    html = out.read_text(encoding="utf-8")
+    assert "2024-06-02 09:00:00 +09:00 Asia/Tokyo" in html  # as written in the file
+    assert "2024-06-04 10:30:00 +09:00 Asia/Tokyo" in html
+
+
 def test_table_output_puts_bottlenecks_first(csv_log: Path) -> None:
     run = opslens("analyze", str(csv_log), "--tz", "Asia/Shanghai")
     assert run.returncode == 0, run.stderr

@@ -293,7 +293,11 @@ def _analyze(
 
             shown = {lane_column: lanes} if lanes is not None and lane_column is not None else {}
             text = render_html(
-                result, lang=lang.value, lanes=shown, show_lanes=next(iter(shown), None)
+                result,
+                lang=lang.value,
+                lanes=shown,
+                show_lanes=next(iter(shown), None),
+                zone=tz,
             )
         else:
             text = None

@@ -279,6 +279,20 @@ def test_unknown_language_is_rejected() -> None:
         render_html(sample_result(), lang="fr")  # type: ignore[arg-type]
 
 
+def test_first_and_last_event_in_the_logs_zone() -> None:
+    """08:00 UTC is 16:00 in Shanghai; New York (daylight saving) gets each day's offset."""
+    shanghai = render_html(sample_result(), zone="Asia/Shanghai")
+    assert "2024-03-01 16:00:00 +08:00 Asia/Shanghai" in shanghai
+    assert "2024-07-01 01:30:00 +08:00 Asia/Shanghai" in shanghai  # the next day there
+    new_york = render_html(sample_result(), zone="America/New_York")
+    assert "2024-03-01 03:00:00 -05:00 America/New_York" in new_york
+    assert "2024-06-30 13:30:00 -04:00 America/New_York" in new_york
+    assert "2024-03-01 08:00:00 UTC" in render_html(sample_result())
+    assert "2024-03-01 08:00:00 UTC" in render_html(sample_result(), zone="UTC")
+    with pytest.raises(ValueError, match="Mars/Olympus"):
+        render_html(sample_result(), zone="Mars/Olympus")
+
+
 def test_histogram_has_one_bar_per_bin(page: str) -> None:
     hist = _section(page, "histogram")
     bins = len(sample_result().case_duration_histogram.counts)

@@ -157,6 +157,17 @@ def test_weekly_counts_and_resource_workload_add_up(owner: Any) -> None:
     assert 'data-testid="weeks-chart"' in page and 'data-testid="resources-chart"' in page
 
 
+def test_workload_chart_labels_are_readable_hours() -> None:
+    """Large totals as whole hours, small ones to a tenth (not 25350.65 h on the bar)."""
+    from opslens.web.datasets.views import _charts
+
+    extras = {"weeks": [], "resources": [["黄俊", 900, 0, 25350.65], ["吴磊", 12, 0, 96.44]]}
+    charts = _charts({"extras": extras})
+    assert charts is not None
+    assert charts["resources"]["series"][0]["values"] == [25351, 96.4]
+    assert charts["resources"]["labels"] == ["黄俊", "吴磊"]
+
+
 @pytest.mark.parametrize("zone", ["Asia/Kathmandu", "America/New_York", "Asia/Shanghai"])
 def test_weeks_are_the_weeks_of_the_datasets_zone(zone: str) -> None:
     """Events just before and after Monday 00:00 local time (a +5:45 zone, a zone whose offset
@@ -257,3 +268,15 @@ def test_swimlanes_and_the_bpmn_of_a_view(owner: Any) -> None:
     assert view.result["lane_columns"] == ["resource", "部门"]
     assert client.get(f"/datasets/{dataset.pk}/map.bpmn?with=技术处理").status_code == 200
     assert client.get(f"/datasets/{dataset.pk}/map.bpmn?without=技术处理").status_code == 404
+
+
+def test_report_shows_times_in_the_datasets_zone(owner: Any) -> None:
+    """The sample's times are Shanghai wall-clock times; the map's report shows them as such,
+    as the dataset page does, not shifted to UTC."""
+    dataset = ready_dataset(owner)
+    client = client_for(owner)
+    for lang in ("zh", "en"):
+        report = client.get(f"/datasets/{dataset.pk}/report/?lang={lang}").content.decode()
+        assert "2024-04-01 18:34:00 +08:00 Asia/Shanghai" in report
+        assert "2024-07-03 17:55:00 +08:00 Asia/Shanghai" in report
+        assert "2024-04-01 10:34:00 UTC" not in report

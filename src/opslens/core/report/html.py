@@ -19,6 +19,7 @@ from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any, Final, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from opslens import __version__
 from opslens.core.mining.lanes import NO_VALUE, ActivityLanes
@@ -317,12 +318,18 @@ def format_duration(seconds: float | None, lang: Lang = "en") -> str:
     return f"{sign}{text} {units[unit]}"
 
 
-def _format_ts(ts: datetime | None) -> str:
+def _format_ts(ts: datetime | None, zone: str | None = None) -> str:
+    """``ts`` as a wall-clock time in ``zone`` (an IANA name) with the zone's offset and name,
+    e.g. ``2024-03-01 09:03:00 +08:00 Asia/Shanghai``; as stored (UTC) without a zone."""
     if ts is None:
         return _DASH
+    if zone and zone != "UTC" and ts.tzinfo is not None:
+        local = ts.astimezone(ZoneInfo(zone))
+        offset = local.strftime("%z")
+        return f"{local:%Y-%m-%d %H:%M:%S} {offset[:3]}:{offset[3:]} {zone}"
     text = ts.strftime("%Y-%m-%d %H:%M:%S")
-    zone = ts.tzname()
-    return f"{text} {zone}" if zone else text
+    name = ts.tzname()
+    return f"{text} {name}" if name else text
 
 
 def _e(text: object) -> str:
@@ -589,7 +596,9 @@ def _histogram_svg(
 # --------------------------------------------------------------------------- sections
 
 
-def _summary_html(result: AnalysisResult, lab: Mapping[str, str], lang: Lang) -> str:
+def _summary_html(
+    result: AnalysisResult, lab: Mapping[str, str], lang: Lang, zone: str | None = None
+) -> str:
     log = result.log
     cd = result.case_duration
     cards: list[tuple[str, str, str]] = [
@@ -601,8 +610,8 @@ def _summary_html(result: AnalysisResult, lab: Mapping[str, str], lang: Lang) ->
         (lab["mean_case_duration"], format_duration(cd.stats.mean if cd else None, lang), ""),
         (lab["median_case_duration"], format_duration(cd.stats.median if cd else None, lang), ""),
         (lab["p90_case_duration"], format_duration(cd.p90 if cd else None, lang), ""),
-        (lab["first"], _format_ts(log.first), "small"),
-        (lab["last"], _format_ts(log.last), "small"),
+        (lab["first"], _format_ts(log.first, zone), "small"),
+        (lab["last"], _format_ts(log.last, zone), "small"),
         (lab["lifecycle"], lab[f"lifecycle_{log.lifecycle}"], "small"),
         (
             lab["rejected_rows"],
@@ -1016,6 +1025,7 @@ def render_html(
     lang: Lang = "en",
     lanes: Mapping[str, ActivityLanes] | None = None,
     show_lanes: str | None = None,
+    zone: str | None = None,
 ) -> str:
     """The whole report as one HTML document (UTF-8 text) that opens without any network.
 
@@ -1023,12 +1033,18 @@ def render_html(
     adds a "Swimlanes" choice to the map, which then draws the activities in one band per lane
     value; ``"resource"`` is shown as "Resource". ``show_lanes`` names the column (a key of
     ``lanes``) whose lanes the map shows when the report opens (default: none). Without
-    ``lanes`` the report is the same as before.
+    ``lanes`` the report is the same as before. ``zone`` (an IANA name such as
+    ``Asia/Shanghai``) shows the first and last event's time there instead of in UTC.
     """
     if lang not in _LABELS:
         raise ValueError(f"unsupported report language {lang!r}; expected one of {list(_LABELS)}")
     if show_lanes is not None and show_lanes not in (lanes or {}):
         raise ValueError(f"show_lanes={show_lanes!r} is not one of the lanes {list(lanes or {})}")
+    if zone is not None:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {zone!r} (e.g. Asia/Shanghai)") from None
     lab = _LABELS[lang]
     hot_act = _heaviest(result.bottlenecks, "activity")
     hot_transition = _heaviest(result.bottlenecks, "transition")
@@ -1072,7 +1088,7 @@ def render_html(
             f"<style>\n{_asset('report.css')}</style>\n",
             '</head>\n<body>\n<div class="page">\n',
             f'<header class="top"><h1>{_e(page_title)}</h1>{source}',
-            _summary_html(result, lab, lang),
+            _summary_html(result, lab, lang, zone),
             "</header>\n<main>\n",
             "\n".join(sections),
             f"\n</main>\n<footer>{footer}</footer>\n</div>\n",

@@ -775,11 +775,17 @@ def _write_reports(analysis: Analysis, result: Any, lanes: Mapping[str, Any] | N
     """The interactive process map and tables (the offline report) in both languages."""
     from opslens.core.report import render_html
 
+    try:  # the dataset's zone, as its page shows times
+        zone: str | None = str(ZoneInfo(analysis.dataset.timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = None
     for lang in REPORT_LANGUAGES:
         path = report_path(analysis, lang)
         path.parent.mkdir(parents=True, exist_ok=True)
         part = path.with_suffix(".part")
-        html = render_html(result, title=analysis.dataset.name, lang=lang, lanes=lanes or None)
+        html = render_html(
+            result, title=analysis.dataset.name, lang=lang, lanes=lanes or None, zone=zone
+        )
         part.write_text(html, "utf-8")
         os.replace(part, path)
 
