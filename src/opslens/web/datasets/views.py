@@ -108,6 +108,11 @@ def _analysis_context(request: HttpRequest, dataset: Dataset, spec: FilterSpec) 
     }
 
 
+def _hours(value: float) -> float:
+    """Hours as a chart label reads them: 25351 h, 96.4 h (not 25350.65 h)."""
+    return round(value) if abs(value) >= 100 else round(value, 1)
+
+
 def _charts(result: dict[str, Any]) -> dict[str, Any] | None:
     more = result.get("extras")
     if not more:
@@ -125,7 +130,7 @@ def _charts(result: dict[str, Any]) -> dict[str, Any] | None:
         },
         "resources": {
             "labels": [r[0] for r in resources],
-            "series": [{"name": _("Hours of work"), "values": [r[3] for r in resources]}],
+            "series": [{"name": _("Hours of work"), "values": [_hours(r[3]) for r in resources]}],
             "unit": "h",
         },
         "resource_rows": more["resources"],
