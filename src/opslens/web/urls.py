@@ -28,3 +28,6 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "opslens.web.common.views.forbidden"
+handler404 = "opslens.web.common.views.not_found"

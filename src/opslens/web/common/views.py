@@ -284,3 +284,20 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     if note.url:
         return redirect(note.url)
     return redirect("notifications")
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """403: what the login may do, and whom to ask (the operations admins)."""
+    from opslens.web.org.models import Person, Role
+
+    admins = Person.objects.filter(role=Role.OPS_ADMIN, user__is_active=True).select_related(
+        "department"
+    )
+    reason = str(exception) if exception is not None and str(exception) else ""
+    context = {"reason": reason, "admins": list(admins[:5])}
+    return render(request, "403.html", context, status=403)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 inside the workbench's frame, in the user's language."""
+    return render(request, "404.html", {"path": request.path}, status=404)
