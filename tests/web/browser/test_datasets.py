@@ -80,11 +80,13 @@ def test_upload_map_filter_compare_and_open_a_project(
     s.shot("dataset-en")
 
     # click an activity on the map: the cases through it are listed beside the bottlenecks
+    assert page.locator("[data-testid=cases-hint]").is_visible()  # says what the box is for
     node = frame.locator("#map-svg g.nodes > g", has_text="技术处理").first
     node.click()
     box = page.locator("[data-testid=cases-box]")
     box.locator("tbody tr").first.wait_for()
     assert box.locator("tbody tr").count() > 0
+    assert page.locator("[data-testid=cases-hint]").count() == 0
     assert page.input_value("#case-activity") == "技术处理"
 
     # the map as drawn, as SVG and as PNG

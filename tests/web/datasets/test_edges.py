@@ -169,6 +169,9 @@ def test_cases_through_a_step_longest_first(owner: Any) -> None:
     assert rows and all("客服记录 → 投诉分级" in r["path"] for r in rows)
     seconds = [r["seconds"] for r in rows]
     assert seconds == sorted(seconds, reverse=True)
+    cleared = client_for(owner).get(f"/datasets/{dataset.pk}/cases/", {"activity": ""})
+    text = cleared.content.decode()  # the choice taken back: the hint again, no table
+    assert 'data-testid="cases-hint"' in text and 'data-testid="cases"' not in text
 
 
 def test_the_columns_of_a_large_text_export_are_read_from_its_head(
