@@ -14,6 +14,7 @@ form error). No bare ``Exception`` is raised anywhere.
     │   └── TimestampError                    a time column holds no readable timestamp at all
     ├── ConfigError (also ValueError)         an option or mapping is contradictory or unknown
     └── InsufficientDataError                 the input is valid but holds nothing to analyse
+        └── EmptySliceError                   one side of a comparison holds no events
 
 Every :class:`InputError` carries, where known, the file, row, column and offending value, so
 that a message can point at the exact cell.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "EmptySliceError",
     "InputError",
     "InsufficientDataError",
     "MissingColumnError",
@@ -89,3 +91,12 @@ class ConfigError(OpslensError, ValueError):
 
 class InsufficientDataError(OpslensError):
     """The input is valid but leaves nothing to analyse (for example every row was rejected)."""
+
+
+class EmptySliceError(InsufficientDataError):
+    """One side of a comparison (``side``: ``"before"`` or ``"after"``) holds no events once
+    its filters are applied."""
+
+    def __init__(self, side: str) -> None:
+        super().__init__(f"the {side} slice holds no events (check its filters)")
+        self.side = side

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import binom, mannwhitneyu
 
-from opslens.core.errors import ConfigError, InputError, InsufficientDataError
+from opslens.core.errors import ConfigError, EmptySliceError, InputError, InsufficientDataError
 from opslens.core.eventlog import ColumnMapping, EventLog, event_log_from_arrow, read_event_log
 from opslens.core.mining import (
     MIN_SAMPLE_SIZE,
@@ -415,10 +415,16 @@ def test_compare_logs_matches_compare_samples() -> None:
 
 def test_compare_logs_empty_slice() -> None:
     with _log(HAND) as log:
-        with pytest.raises(InsufficientDataError, match="after slice"):
+        with pytest.raises(InsufficientDataError, match="after slice") as raised:
             compare_logs(
                 log, before=BEFORE, after=[TimeRangeFilter(start=datetime(2030, 1, 1, tzinfo=UTC))]
             )
+        assert isinstance(raised.value, EmptySliceError) and raised.value.side == "after"
+        with pytest.raises(EmptySliceError) as raised:
+            compare_logs(
+                log, before=[TimeRangeFilter(end=datetime(2000, 1, 1, tzinfo=UTC))], after=AFTER
+            )
+        assert raised.value.side == "before"
         with pytest.raises(ConfigError):
             compare_logs(log, before=BEFORE, after=AFTER, confidence=0)
 

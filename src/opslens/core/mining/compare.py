@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from opslens.core.errors import ConfigError, InputError, InsufficientDataError
+from opslens.core.errors import ConfigError, EmptySliceError, InputError, InsufficientDataError
 
 if TYPE_CHECKING:
     from opslens.core.eventlog import EventLog
@@ -449,9 +449,7 @@ def _slice(log: EventLog, filters: list[Filter], side: str) -> _Slice:
             con, relation, atomic=atomic, exact=False, rows=rows
         ) or _sorted_instances(con, relation, atomic=atomic, exact=True, rows=rows)
     except InsufficientDataError:
-        raise InsufficientDataError(
-            f"the {side} slice holds no events (check its filters)"
-        ) from None
+        raise EmptySliceError(side) from None
     assert got is not None
     act, s, t, new_case = got
     starts = np.flatnonzero(new_case)
@@ -506,7 +504,8 @@ def compare_logs(
     service and waiting times where both slices have some, are compared with
     :func:`compare_samples` (``confidence``, ``resamples`` and ``seed`` are handed to it).
 
-    Raises :class:`~opslens.core.errors.InsufficientDataError` when a slice holds no events.
+    Raises :class:`~opslens.core.errors.EmptySliceError` (an ``InsufficientDataError`` naming
+    the side) when a slice holds no events.
     The two slices may overlap; each is analysed on its own.
     """
     if not 0.0 < confidence < 1.0:

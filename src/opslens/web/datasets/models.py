@@ -130,6 +130,9 @@ class Dataset(models.Model):
         )
 
 
+EMPTY_SIDE = "empty-view:"  # Analysis.error of a comparison one of whose views is empty
+
+
 class Analysis(models.Model):
     """The figures of one filter of a dataset, computed once by the worker."""
 
@@ -162,3 +165,19 @@ class Analysis(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset} · {self.key[:8]}"
+
+    @property
+    def empty_side(self) -> str:
+        """``"before"`` or ``"after"`` when a comparison failed because that view holds no case
+        (retrying cannot help; other filters can), else ``""``."""
+        side = self.error.removeprefix(EMPTY_SIDE) if self.error.startswith(EMPTY_SIDE) else ""
+        return side if side in ("before", "after") else ""
+
+    @property
+    def error_text(self) -> str:
+        """The failure as the reader's language says it."""
+        if self.empty_side == "before":
+            return str(_("View A holds no case: change its filters."))
+        if self.empty_side == "after":
+            return str(_("View B holds no case: change its filters."))
+        return self.error

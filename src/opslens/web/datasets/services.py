@@ -48,7 +48,7 @@ from opslens.core.mining import (
     analyze,
     restrict_log,
 )
-from opslens.web.datasets.models import Analysis, Dataset
+from opslens.web.datasets.models import EMPTY_SIDE, Analysis, Dataset
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +121,16 @@ def _set(dataset: Dataset, **fields: Any) -> None:
     for name, value in fields.items():
         setattr(dataset, name, value)
     Dataset.objects.filter(pk=dataset.pk).update(**fields)
+
+
+def _analysis_failure(exc: BaseException) -> str:
+    """What a failed analysis keeps as its error: a code for a comparison with an empty view
+    (shown in the reader's language, see ``Analysis.error_text``), else the message."""
+    from opslens.core.errors import EmptySliceError
+
+    if isinstance(exc, EmptySliceError):
+        return EMPTY_SIDE + exc.side
+    return _failure(exc)
 
 
 def _failure(exc: BaseException) -> str:
@@ -386,6 +396,25 @@ class FilterSpec:
     def empty(self) -> bool:
         return not self.as_dict()
 
+    @property
+    def label(self) -> str:
+        """The view in a few words, e.g. "2024-07-01 – … · with 技术处理 · 紧急程度=紧急"."""
+        parts: list[str] = []
+        if self.since or self.until:
+            parts.append(f"{self.since or '…'} – {self.until or '…'}")
+        if self.variant:
+            parts.append(" → ".join(self.variant))
+        parts += [_("with %(activity)s") % {"activity": a} for a in self.with_]
+        parts += [_("without %(activity)s") % {"activity": a} for a in self.without]
+        parts += list(self.attr)
+        if self.min_d and self.max_d:
+            parts.append(_("lasting %(low)s to %(high)s") % {"low": self.min_d, "high": self.max_d})
+        elif self.max_d:
+            parts.append(_("lasting at most %(high)s") % {"high": self.max_d})
+        elif self.min_d:
+            parts.append(_("lasting at least %(low)s") % {"low": self.min_d})
+        return " · ".join(parts) or _("all cases")
+
 
 def _day(text: str, tz: str, *, end: bool) -> datetime:
     try:
@@ -633,7 +662,7 @@ def compute(
                     events.con.execute(f"DROP TABLE IF EXISTS {view.relation}")
     except Exception as exc:
         Analysis.objects.filter(pk=analysis.pk).update(
-            status=Analysis.Status.FAILED, error=_failure(exc), progress=0, result=None
+            status=Analysis.Status.FAILED, error=_analysis_failure(exc), progress=0, result=None
         )
         analysis.refresh_from_db()
         return analysis

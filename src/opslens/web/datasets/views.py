@@ -190,6 +190,7 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
                 if pair is not None
             ],
             "can_edit": can_edit(request.user, dataset),
+            "attributes": ["resource", *dataset.attributes],
         },
     )
 
