@@ -188,6 +188,43 @@ def test_controls_keep_working_with_lanes(browser: Any, tmp_path: Path) -> None:
     page.close()
 
 
+def test_lane_names_stay_in_view_when_the_map_scrolls_down(browser: Any, tmp_path: Path) -> None:
+    """Dragged down past its header row, the map keeps its lane names pinned at the top of the
+    canvas, over the right bands; back at the top (and in the downloads) only the map's own."""
+    page_html = render_html(sample_result(), lang="zh", lanes=LANES)
+    opened = _open(browser, tmp_path, page_html)
+    page = opened.page
+    _choose(opened, "1", "部门")
+    pin = page.locator("#map-svg .lane-pin")
+    assert pin.count() == 1 and not pin.is_visible()
+    page.locator("#map-canvas").scroll_into_view_if_needed()
+    box = page.locator("#map-canvas").bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2 + 100
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 40, y - 250, steps=8)
+    page.mouse.up()
+    assert pin.is_visible()
+    canvas_top = box["y"]
+    for name in ("客服部", "技术部"):
+        pinned = pin.locator(".lane-name", has_text=name).bounding_box()
+        own = page.locator(f'#map-svg .lanes .lane[data-lane="{name}"] .lane-band').bounding_box()
+        assert pinned is not None and own is not None
+        assert canvas_top <= pinned["y"] <= canvas_top + 40  # at the top of the canvas
+        assert own["x"] <= pinned["x"] and pinned["x"] + pinned["width"] <= own["x"] + own["width"]
+    with page.expect_download() as svg_download:
+        page.click("#map-svg-download")
+    svg_text = Path(svg_download.value.path()).read_text(encoding="utf-8")
+    assert "lane-pin" not in svg_text and 'class="lanes"' in svg_text
+    page.click("#map-fit")
+    assert not pin.is_visible()
+    _choose(opened, "", "")
+    assert page.locator("#map-svg .lane-pin").count() == 0
+    assert opened.errors == []
+    page.close()
+
+
 @pytest.mark.parametrize(("name", "column"), [("receipt.xes.gz", "org:group")])
 def test_real_log_lanes(browser: Any, tmp_path: Path, name: str, column: str) -> None:
     with read_event_log(eventlog(name)) as log:

@@ -144,6 +144,7 @@
   var selected = null;
   var view = { k: 1, x: 0, y: 0 };
   var viewport = null;
+  var lanePin = null; // the lane names, kept at the top of the canvas once the map's own scroll away
 
   var measureCtx = document.createElement("canvas").getContext("2d");
   var fontFamily = window.getComputedStyle(svg || document.body).fontFamily;
@@ -604,6 +605,29 @@
     });
   }
 
+  function laneHead(parent, b) {
+    parent.appendChild(sv("rect", { class: "lane-head", x: b.x, y: 0, width: b.width, height: LANE_HEADER, fill: b.odd ? "#dfe6f1" : "#e9eef6" }));
+    var y0 = LANE_HEADER / 2 + 5 - (b.lines.length - 1) * 8;
+    var text = sv("text", { class: "lane-name", x: b.x + b.width / 2, y: y0, "text-anchor": "middle", "font-size": 13, "font-weight": 600, fill: "#1f2933" });
+    b.lines.forEach(function (ln, j) {
+      text.appendChild(sv("tspan", { x: b.x + b.width / 2, y: y0 + 16 * j }, ln));
+    });
+    text.appendChild(sv("title", null, b.name));
+    parent.appendChild(text);
+  }
+
+  /* the lane names again, outside the viewport: shown at the top of the canvas while the map
+   * is scrolled down past its own header row, following the map sideways and in scale */
+  function drawLanePin() {
+    lanePin = null;
+    if (!layout.bands) return;
+    lanePin = sv("g", { class: "lane-pin", "aria-hidden": "true", display: "none" });
+    layout.bands.forEach(function (b) { laneHead(lanePin, b); });
+    var last = layout.bands[layout.bands.length - 1];
+    lanePin.appendChild(sv("line", { x1: layout.bands[0].x, y1: LANE_HEADER, x2: last.x + last.width, y2: LANE_HEADER, stroke: "#cfd8e3", "stroke-width": 1 }));
+    svg.appendChild(lanePin);
+  }
+
   function drawBands(parent) {
     if (!layout.bands) return;
     var layer = sv("g", { class: "lanes" });
@@ -611,14 +635,7 @@
     layout.bands.forEach(function (b) {
       var grp = sv("g", { class: "lane" + (b.odd ? " odd" : ""), "data-lane": b.name });
       grp.appendChild(sv("rect", { class: "lane-band", x: b.x, y: 0, width: b.width, height: layout.height, fill: b.odd ? "#eef2f8" : "#f7f9fc" }));
-      grp.appendChild(sv("rect", { class: "lane-head", x: b.x, y: 0, width: b.width, height: LANE_HEADER, fill: b.odd ? "#dfe6f1" : "#e9eef6" }));
-      var y0 = LANE_HEADER / 2 + 5 - (b.lines.length - 1) * 8;
-      var text = sv("text", { class: "lane-name", x: b.x + b.width / 2, y: y0, "text-anchor": "middle", "font-size": 13, "font-weight": 600, fill: "#1f2933" });
-      b.lines.forEach(function (ln, j) {
-        text.appendChild(sv("tspan", { x: b.x + b.width / 2, y: y0 + 16 * j }, ln));
-      });
-      text.appendChild(sv("title", null, b.name));
-      grp.appendChild(text);
+      laneHead(grp, b);
       if (b === layout.bands[0]) grp.appendChild(sv("line", { x1: b.x, y1: 0, x2: b.x, y2: layout.height, stroke: "#cfd8e3", "stroke-width": 1 }));
       grp.appendChild(sv("line", { x1: b.x + b.width, y1: 0, x2: b.x + b.width, y2: layout.height, stroke: "#cfd8e3", "stroke-width": 1 }));
       layer.appendChild(grp);
@@ -724,6 +741,7 @@
     viewport.appendChild(edgeLayer);
     viewport.appendChild(labelLayer);
     viewport.appendChild(nodeLayer);
+    drawLanePin();
     var g = layout.g;
 
     g.edges().forEach(function (ref, i) {
@@ -987,6 +1005,8 @@
     var clone = svg.cloneNode(true);
     var vp = clone.querySelector(".viewport");
     if (vp) vp.removeAttribute("transform");
+    var pin = clone.querySelector(".lane-pin");
+    if (pin) pin.remove(); // the map's own header row is in the picture
     var w = Math.ceil(layout.width);
     var h = Math.ceil(layout.height);
     clone.setAttribute("xmlns", SVGNS);
@@ -1072,6 +1092,10 @@
   function applyView() {
     if (viewport) {
       viewport.setAttribute("transform", "translate(" + view.x.toFixed(1) + "," + view.y.toFixed(1) + ") scale(" + view.k.toFixed(4) + ")");
+    }
+    if (lanePin) {
+      lanePin.setAttribute("transform", "translate(" + view.x.toFixed(1) + ",0) scale(" + view.k.toFixed(4) + ")");
+      lanePin.setAttribute("display", view.y < 0 ? "inline" : "none");
     }
   }
 
