@@ -98,7 +98,10 @@ def analyze(
     timezone: Annotated[
         str | None,
         typer.Option(
-            "--timezone", "--tz", help="Zone of times without offset (default: this machine's)."
+            "--timezone",
+            "--tz",
+            help="Zone of times without offset, and of the times the HTML report shows "
+            "(default: this machine's).",
         ),
     ] = None,
     fmt: Annotated[
