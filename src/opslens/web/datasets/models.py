@@ -11,6 +11,7 @@ filter is never computed twice unless the dataset changes.
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import models
@@ -116,6 +117,14 @@ class Dataset(models.Model):
     @property
     def rejected_path(self) -> Path:
         return self.folder / "rejected.csv"
+
+    @property
+    def zone(self) -> str:
+        """The dataset's time zone as an IANA name; ``UTC`` when the stored one is unknown."""
+        try:
+            return str(ZoneInfo(self.timezone))
+        except (ZoneInfoNotFoundError, ValueError):
+            return "UTC"
 
     @property
     def is_ready(self) -> bool:

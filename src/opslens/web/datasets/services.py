@@ -26,7 +26,7 @@ from datetime import date, datetime
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.core.files.move import file_move_safe
 from django.db import transaction
@@ -431,10 +431,7 @@ def core_filters(spec: FilterSpec, dataset: Dataset) -> list[Filter]:
     """The engine's filters for ``spec``; :class:`InputError` naming the bad value."""
     from opslens.cli.format import parse_duration
 
-    try:
-        tz = str(ZoneInfo(dataset.timezone))
-    except (ZoneInfoNotFoundError, ValueError):
-        tz = "UTC"
+    tz = dataset.zone
     filters: list[Filter] = []
     if spec.since or spec.until:
         lo = _day(spec.since, tz, end=False) if spec.since else None
@@ -515,12 +512,8 @@ def retry_analysis(analysis: Analysis) -> None:
 
 def open_log(dataset: Dataset) -> EventLog:
     """The dataset's canonical events (the Parquet file) as an event log."""
-    try:
-        zone = str(ZoneInfo(dataset.timezone))
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = "UTC"
     # the stored times are absolute; the zone is the one they are shown in
-    return read_event_log(dataset.events_path, CANONICAL, timezone=zone)
+    return read_event_log(dataset.events_path, CANONICAL, timezone=dataset.zone)
 
 
 class _HotLog:
@@ -804,10 +797,7 @@ def _write_reports(analysis: Analysis, result: Any, lanes: Mapping[str, Any] | N
     """The interactive process map and tables (the offline report) in both languages."""
     from opslens.core.report import render_html
 
-    try:  # the dataset's zone, as its page shows times
-        zone: str | None = str(ZoneInfo(analysis.dataset.timezone))
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = None
+    zone = analysis.dataset.zone  # times as the dataset's page shows them
     for lang in REPORT_LANGUAGES:
         path = report_path(analysis, lang)
         path.parent.mkdir(parents=True, exist_ok=True)
